@@ -1,0 +1,83 @@
+"""Fault injection: per request (header ``x-localserver-fault``) or for the next N requests.
+
+Kinds: ``429`` (``429:S`` sets ``Retry-After: S``, default 0), any other status 400..599 such
+as ``500`` or ``503``, ``500-after-store`` (do the work, store it, then answer 500),
+``timeout`` / ``timeout:S`` (hold the request S seconds, default 30, then answer normally;
+other requests are not blocked), ``drop`` (close the connection without an answer).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+FAULT_HEADER = "x-localserver-fault"
+DEFAULT_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str  # "status" | "after-store" | "timeout" | "drop"
+    spec: str
+    status: int = 0
+    seconds: float = 0.0
+
+
+def parse_fault(text: str) -> Fault:
+    """Parse a fault kind; ValueError when it is not one."""
+    spec = text.strip().lower()
+    name, _, arg = spec.partition(":")
+    if name == "500-after-store" and not arg:
+        return Fault("after-store", spec, status=500)
+    if name == "drop" and not arg:
+        return Fault("drop", spec)
+    if name == "timeout":
+        seconds = float(arg) if arg else DEFAULT_TIMEOUT_S
+        if seconds < 0:
+            raise ValueError(spec)
+        return Fault("timeout", spec, seconds=seconds)
+    if name.isdigit() and 400 <= int(name) <= 599:
+        seconds = float(arg) if arg else 0.0
+        if arg and name != "429":
+            raise ValueError(spec)
+        return Fault("status", spec, status=int(name), seconds=seconds)
+    raise ValueError(
+        f"unknown fault kind {text!r}: use 429[:S], 500, 503, 4xx/5xx, 500-after-store, timeout[:S] or drop"
+    )
+
+
+class FaultQueue:
+    """Count-based faults, first match wins, each matching request uses one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[dict[str, Any]] = []
+
+    def add(self, fault: Fault, count: int, path_prefix: str | None) -> None:
+        with self._lock:
+            self._items.append({"fault": fault, "remaining": count, "path_prefix": path_prefix})
+
+    def take(self, path: str) -> Fault | None:
+        if not self._items:
+            return None
+        with self._lock:
+            for item in self._items:
+                prefix = item["path_prefix"]
+                if prefix is None or path.startswith(prefix):
+                    item["remaining"] -= 1
+                    if item["remaining"] <= 0:
+                        self._items.remove(item)
+                    return item["fault"]
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def describe(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                {"kind": i["fault"].spec, "remaining": i["remaining"], "path_prefix": i["path_prefix"]}
+                for i in self._items
+            ]

@@ -1,0 +1,123 @@
+"""``terraform-provider-openai serve``: run the local OpenAI-compatible server.
+
+The first line on stdout is the base URL (``http://HOST:PORT/v1``), printed once the socket
+listens. Starlette and uvicorn come from the ``server`` extra and are imported here, lazily.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import socket
+import sys
+
+_MISSING_EXTRA = "The local server needs extra packages: pip install 'terraform-provider-openai[server]'"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="terraform-provider-openai serve",
+        description="Run the OpenAI-compatible local server (chat completions, stored completions, Azure routes).",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default 0: pick a free one)")
+    p.add_argument(
+        "--db",
+        metavar="FILE",
+        help="SQLite file keeping stored completions across restarts (default: memory)",
+    )
+    p.add_argument(
+        "--latency-ms", type=float, default=0.0, metavar="N", help="delay every completion create by N ms"
+    )
+    p.add_argument("--api-key", metavar="KEY", help="accept only this key (others get 401 invalid_api_key)")
+    p.add_argument(
+        "--fail-next", type=int, default=0, metavar="N", help="inject a fault into the next N API requests"
+    )
+    p.add_argument(
+        "--fail-kind",
+        default="500",
+        metavar="KIND",
+        help="fault for --fail-next: 429[:S], 500, 503, 500-after-store, timeout[:S], drop",
+    )
+    p.add_argument(
+        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug", "trace"]
+    )
+    p.add_argument("--access-log", action="store_true", help="log every request (keys are never logged)")
+    return p
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError:
+        print(_MISSING_EXTRA, file=sys.stderr)
+        return 1
+
+    from terraform_provider_openai.localserver._faults import parse_fault
+    from terraform_provider_openai.localserver.app import ServerConfig, create_app
+
+    if args.fail_next:
+        try:
+            parse_fault(args.fail_kind)
+        except ValueError as exc:
+            print(f"--fail-kind: {exc}", file=sys.stderr)
+            return 2
+    app = create_app(
+        ServerConfig(
+            db=args.db,
+            api_key=args.api_key,
+            latency_ms=args.latency_ms,
+            fail_next=args.fail_next,
+            fail_kind=args.fail_kind,
+        )
+    )
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    root = f"http://{_url_host(args.host)}:{port}"
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        access_log=args.access_log,
+        log_level=args.log_level,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=1,
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(config)
+
+    # uvicorn re-raises a caught SIGINT/SIGTERM after its graceful shutdown: our handler makes that
+    # a clean exit 0, and also covers a signal that arrives before uvicorn installs its own.
+    def _stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop)
+    print(f"{root}/v1", flush=True)
+    print(f"# OpenAI base_url: {root}/v1  Azure endpoint: {root}  admin: {root}/_admin/requests", flush=True)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        app.store.close()
+    return 0
