@@ -1,0 +1,225 @@
+"""The only place that talks HTTP: a thin layer over the `openai` SDK.
+
+One :class:`APIClient` is made when the provider is configured and shared by every resource and
+data source of that provider process. The SDK (about 0.8 s to import) is loaded and its client
+built on the first call that needs the API, so plans that need no API call never pay for it.
+SDK exceptions become :mod:`terraform_provider_openai.errors`, with the API key scrubbed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from terraform_provider_openai.errors import APIError, ConfigurationError, NotFoundError, TransportError
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    organization: str | None = None
+    project: str | None = None
+    default_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    timeout: float | None = None
+    max_retries: int | None = None
+    azure_endpoint: str | None = None
+    api_version: str | None = None
+    azure_deployment: str | None = None
+    azure_ad_token: str | None = field(default=None, repr=False)
+
+    @property
+    def is_azure(self) -> bool:
+        return bool(self.azure_endpoint)
+
+    def secrets(self) -> list[str]:
+        values = [self.api_key, self.azure_ad_token, *self.default_headers.values()]
+        return [v for v in values if v and len(v) >= 4]
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+class APIClient:
+    """Chat Completions calls used by the provider; thread-safe, one per provider process."""
+
+    def __init__(self, settings: ClientSettings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._sdk: Any = None
+
+    # ---- construction ------------------------------------------------------------------------
+    def _client(self) -> Any:
+        if self._sdk is None:
+            with self._lock:
+                if self._sdk is None:
+                    self._sdk = self._build()
+        return self._sdk
+
+    def _build(self) -> Any:
+        s = self.settings
+        if not s.api_key and not (s.is_azure and s.azure_ad_token):
+            raise ConfigurationError(
+                "No API key is configured. Set `api_key` in the provider block or the OPENAI_API_KEY "
+                "environment variable (for Azure OpenAI: `api_key`, AZURE_OPENAI_API_KEY or `azure_ad_token`)."
+            )
+        import openai
+
+        common: dict[str, Any] = {"default_headers": dict(s.default_headers) or None}
+        if s.timeout is not None:
+            common["timeout"] = s.timeout
+        if s.max_retries is not None:
+            common["max_retries"] = s.max_retries
+        if s.is_azure:
+            return openai.AzureOpenAI(
+                azure_endpoint=s.azure_endpoint,
+                api_version=s.api_version,
+                azure_deployment=s.azure_deployment,
+                api_key=s.api_key,
+                azure_ad_token=s.azure_ad_token,
+                organization=s.organization,
+                project=s.project,
+                **common,
+            )
+        return openai.OpenAI(
+            api_key=s.api_key,
+            base_url=s.base_url,
+            organization=s.organization,
+            project=s.project,
+            **common,
+        )
+
+    def ensure_ready(self) -> None:
+        """Build the SDK client now; raises ConfigurationError when settings are missing."""
+        self._client()
+
+    @property
+    def max_retries(self) -> int:
+        return 2 if self.settings.max_retries is None else self.settings.max_retries
+
+    # ---- error mapping -----------------------------------------------------------------------
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        import openai
+
+        secrets = self.settings.secrets()
+        try:
+            return fn(*args, **kwargs)
+        except openai.APIStatusError as exc:
+            body = exc.body if isinstance(exc.body, dict) else {}
+            err = body.get("error", body) if isinstance(body, dict) else {}
+            err = err if isinstance(err, dict) else {}
+            message = err.get("message") or exc.message or exc.response.reason_phrase
+            klass = NotFoundError if exc.status_code == 404 else APIError
+            raise klass(
+                status=exc.status_code,
+                message=_scrub(str(message), secrets),
+                type=err.get("type"),
+                code=None if err.get("code") is None else str(err.get("code")),
+                param=err.get("param"),
+                request_id=exc.request_id,
+                retries=self.max_retries,
+            ) from None
+        except openai.APITimeoutError:
+            raise TransportError(
+                f"The request timed out (after {self.max_retries} retries). "
+                "Raise `timeout` or `max_retries` in the provider block, or check the server."
+            ) from None
+        except openai.APIConnectionError as exc:
+            cause = exc.__cause__ or exc
+            raise TransportError(
+                _scrub(
+                    f"Could not reach the API at {self._base_url()} (after {self.max_retries} retries): "
+                    f"{type(cause).__name__}: {cause}",
+                    secrets,
+                )
+            ) from None
+        except openai.OpenAIError as exc:
+            raise ConfigurationError(_scrub(str(exc), secrets)) from None
+
+    def _base_url(self) -> str:
+        return str(self._client().base_url)
+
+    # ---- calls -------------------------------------------------------------------------------
+    def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        result = self._call(lambda: self._client().chat.completions.create(**body))
+        return result.to_dict()
+
+    def retrieve_chat_completion(self, completion_id: str) -> dict[str, Any]:
+        result = self._call(lambda: self._client().chat.completions.retrieve(completion_id))
+        return result.to_dict()
+
+    def update_chat_completion(self, completion_id: str, metadata: Mapping[str, str]) -> dict[str, Any]:
+        result = self._call(
+            lambda: self._client().chat.completions.update(completion_id, metadata=dict(metadata))
+        )
+        return result.to_dict()
+
+    def delete_chat_completion(self, completion_id: str) -> bool:
+        """True when deleted, False when it was already gone."""
+        try:
+            self._call(lambda: self._client().chat.completions.delete(completion_id))
+        except NotFoundError:
+            return False
+        return True
+
+    def _pages(self, first_page: Any, limit: int | None) -> Iterator[tuple[dict[str, Any], bool]]:
+        page = first_page
+        seen = 0
+        while True:
+            items = [item.to_dict() for item in page.data]
+            has_more = bool(getattr(page, "has_more", False))
+            for index, item in enumerate(items):
+                seen += 1
+                # whether anything comes after this item, on this page or a later one
+                yield item, has_more or index < len(items) - 1
+                if limit is not None and seen >= limit:
+                    return
+            if not has_more or not items:
+                return
+            page = self._call(page.get_next_page)
+
+    def list_chat_completions(
+        self,
+        *,
+        model: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        order: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` stored completions (all when None), following pages; and whether more exist."""
+        params: dict[str, Any] = {"limit": min(limit, 100) if limit else 100}
+        for key, value in (("model", model), ("metadata", metadata or None), ("order", order), ("after", after)):
+            if value is not None:
+                params[key] = dict(value) if key == "metadata" else value
+        first = self._call(lambda: self._client().chat.completions.list(**params))
+        return self._collect(first, limit)
+
+    def list_chat_completion_messages(
+        self,
+        completion_id: str,
+        *,
+        order: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        params: dict[str, Any] = {"limit": min(limit, 100) if limit else 100}
+        if order is not None:
+            params["order"] = order
+        if after is not None:
+            params["after"] = after
+        first = self._call(lambda: self._client().chat.completions.messages.list(completion_id, **params))
+        return self._collect(first, limit)
+
+    def _collect(self, first: Any, limit: int | None) -> tuple[list[dict[str, Any]], bool]:
+        items: list[dict[str, Any]] = []
+        has_more = False
+        for item, more in self._pages(first, limit):
+            items.append(item)
+            has_more = more
+        return items, has_more

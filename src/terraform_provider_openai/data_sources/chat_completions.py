@@ -1,0 +1,111 @@
+"""Data source `openai_chat_completions`: stored completions filtered by model and metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tf.schema import Schema
+from tf.utils import Diagnostics
+
+from terraform_provider_openai.errors import ProviderError
+from terraform_provider_openai.framework.resource import Context, DataSourceBase, State
+from terraform_provider_openai.framework.schema import attribute
+from terraform_provider_openai.framework.types import Bool, List, Map, Number, Object, String
+from terraform_provider_openai.outputs import CHOICE, USAGE, completion_outputs
+from terraform_provider_openai.validation import validate_listing
+
+DEFAULT_LIMIT = 20
+
+_ITEM = Object(
+    {
+        "id": String(),
+        "created": Number(),
+        "model": String(),
+        "metadata": Map(String()),
+        "content": String(),
+        "finish_reason": String(),
+        "usage": USAGE,
+        "choices": List(CHOICE),
+    }
+)
+
+_SCHEMA = Schema(
+    attributes=[
+        attribute("model", String(), "Only completions made with this model.", optional=True),
+        attribute(
+            "metadata",
+            Map(String()),
+            "Only completions whose metadata holds every one of these key-value pairs.",
+            optional=True,
+        ),
+        attribute("order", String(), "`asc` (oldest first, the default) or `desc`.", optional=True),
+        attribute("after", String(), "Start after the completion with this ID.", optional=True),
+        attribute(
+            "limit",
+            Number(),
+            f"How many completions to return in total (default {DEFAULT_LIMIT}); pages are followed as needed.",
+            optional=True,
+        ),
+        attribute(
+            "chat_completions",
+            List(_ITEM),
+            "The completions found: `id`, `created`, `model`, `metadata`, `content`, `finish_reason`, "
+            "`usage` and `choices` (shaped as the resource's).",
+            computed=True,
+        ),
+        attribute("has_more", Bool(), "Whether more completions match beyond `limit`.", computed=True),
+        attribute("first_id", String(), "ID of the first completion returned (null when none).", computed=True),
+        attribute("last_id", String(), "ID of the last completion returned (null when none).", computed=True),
+    ],
+    description="Lists chat completions stored with `store = true`, filtered by model and metadata.",
+)
+
+
+def _item(stored: dict[str, Any]) -> dict[str, Any]:
+    out = completion_outputs(stored, "model")
+    return {
+        "id": out["id"],
+        "created": out["created"],
+        "model": out["model"],
+        "metadata": stored.get("metadata") or {},
+        "content": out["content"],
+        "finish_reason": out["finish_reason"],
+        "usage": out["usage"],
+        "choices": out["choices"],
+    }
+
+
+class ChatCompletionsDataSource(DataSourceBase):
+    name = "chat_completions"
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        return _SCHEMA
+
+    def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
+        validate_listing(diags, config)
+
+    def read(self, ctx: Context, config: State) -> State | None:
+        client = self.provider.api(ctx.diagnostics, "List Chat Completions Error")
+        if client is None:
+            return None
+        limit = int(config["limit"]) if config.get("limit") is not None else DEFAULT_LIMIT
+        try:
+            items, has_more = client.list_chat_completions(
+                model=config.get("model"),
+                metadata=config.get("metadata"),
+                order=config.get("order"),
+                after=config.get("after"),
+                limit=limit,
+            )
+        except ProviderError as exc:
+            ctx.diagnostics.add_error("List Chat Completions Error", exc.detail())
+            return None
+        found = [_item(i) for i in items]
+        return {
+            **config,
+            "chat_completions": found,
+            "has_more": has_more,
+            "first_id": found[0]["id"] if found else None,
+            "last_id": found[-1]["id"] if found else None,
+        }

@@ -1,0 +1,94 @@
+"""The resource and data source contract of this provider, on top of `tf.iface`.
+
+`tf` calls ``plan`` only for updates and gives it no way to ask for a replacement; here ``plan`` is
+called for creates too and sees the configuration and the replacement set, so a resource can keep
+its rules (what replaces, what stays, what becomes unknown) next to its schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from tf.schema import Schema
+from tf.utils import Diagnostics
+
+State = dict[str, Any]
+
+
+@dataclass
+class Context:
+    diagnostics: Diagnostics
+    type_name: str
+
+
+@dataclass
+class PlanContext(Context):
+    config: State
+    changed_fields: set[str] = field(default_factory=set)
+    # Attribute names whose change replaces the resource; pre-filled from `requires_replace` flags.
+    requires_replace: set[str] = field(default_factory=set)
+
+
+class ResourceBase:
+    """Base of every resource: schema, then create/read/update/delete/import."""
+
+    name: ClassVar[str]
+
+    def __init__(self, provider: Any):
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.name
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        raise NotImplementedError
+
+    def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
+        """Check the configuration; values may be Unknown (from other resources) and are then skipped."""
+
+    def plan(self, ctx: PlanContext, prior: State | None, planned: State) -> State:
+        return planned
+
+    def create(self, ctx: Context, planned: State) -> State | None:
+        raise NotImplementedError
+
+    def read(self, ctx: Context, current: State) -> State | None:
+        return current
+
+    def update(self, ctx: Context, prior: State, planned: State) -> State | None:
+        return planned
+
+    def delete(self, ctx: Context, current: State) -> None:
+        return None
+
+    def import_(self, ctx: Context, id: str) -> State | None:
+        ctx.diagnostics.add_error(f"{ctx.type_name} cannot be imported")
+        return None
+
+    def upgrade(self, ctx: Context, version: int, old: State) -> State:
+        """Bring state written by an older schema version up to date (missing attributes are null)."""
+        return old
+
+
+class DataSourceBase:
+    name: ClassVar[str]
+
+    def __init__(self, provider: Any):
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.name
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        raise NotImplementedError
+
+    def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
+        """Check the configuration; values may be Unknown and are then skipped."""
+
+    def read(self, ctx: Context, config: State) -> State | None:
+        raise NotImplementedError

@@ -1,0 +1,237 @@
+"""The gRPC servicer: `tf`'s, with the lifecycle calls redone so that state is always complete.
+
+What changes compared with ``tf.provider.ProviderServicer``:
+
+* every state sent to Terraform carries every attribute of the schema (nested objects too), for
+  resources, imports, upgrades and data sources alike;
+* numbers, objects and lists go through this package's types (exact decimals, nested unknowns);
+* ``plan`` runs for creates as well as updates, with the configuration and a replacement set;
+* destroy plans (``plan_destroy``) are accepted;
+* a failed create returns no state, a failed update or delete keeps the prior state;
+* an unexpected exception becomes an error diagnostic instead of "Plugin error".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import grpc
+import msgpack
+from tf.gen import tfplugin_pb2 as pb
+from tf.provider import ProviderServicer as _TfProviderServicer
+from tf.types import Unknown
+from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value
+
+from terraform_provider_openai.framework.resource import Context, PlanContext
+from terraform_provider_openai.framework.schema import decode_state, encode_state
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+
+def _msgpack_default(obj: Any) -> Any:
+    if obj is Unknown:
+        return msgpack.ExtType(0, b"\x00")
+    raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+def to_dynamic_value(value: Any) -> pb.DynamicValue:
+    """Always msgpack, also for null (an empty DynamicValue is not a cty null)."""
+    return pb.DynamicValue(msgpack=msgpack.packb(value, default=_msgpack_default))
+
+
+def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Turn an unexpected exception into an error diagnostic in the method's response type."""
+
+    def decorator(method: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(method)
+        def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> R:
+            try:
+                return method(self, request, context)
+            except Exception as exc:  # noqa: BLE001 - the whole point
+                log.error("unexpected error in %s: %s", method.__name__, traceback.format_exc())
+                diags = Diagnostics()
+                diags.add_error(
+                    "Unexpected Provider Error",
+                    f"The provider failed in {method.__name__}: {type(exc).__name__}: {exc}. "
+                    "This is a bug in terraform-provider-openai; please report it.",
+                )
+                return response(diagnostics=diags.to_pb())
+
+        return wrapper
+
+    return decorator
+
+
+class ProviderServicer(_TfProviderServicer):
+    # ----------------- Provider ----------------- #
+    @_guard(pb.ValidateProviderConfig.Response)
+    def ValidateProviderConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        config = decode_state(self.app.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
+        self.app.validate_config(diags, config)
+        return pb.ValidateProviderConfig.Response(diagnostics=diags.to_pb())
+
+    @_guard(pb.ConfigureProvider.Response)
+    def ConfigureProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        config = decode_state(self.app.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
+        self.app.configure_provider(diags, config)
+        return pb.ConfigureProvider.Response(diagnostics=diags.to_pb())
+
+    # ----------------- Validation ----------------- #
+    @_guard(pb.ValidateResourceConfig.Response)
+    def ValidateResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        klass = self._get_res_cls(request.type_name)
+        diags = Diagnostics()
+        config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
+        self.app.new_resource(klass).validate(diags, request.type_name, config)
+        return pb.ValidateResourceConfig.Response(diagnostics=diags.to_pb())
+
+    @_guard(pb.ValidateDataResourceConfig.Response)
+    def ValidateDataResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        klass = self._get_ds_cls(request.type_name)
+        diags = Diagnostics()
+        config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
+        self.app.new_data_source(klass).validate(diags, request.type_name, config)
+        return pb.ValidateDataResourceConfig.Response(diagnostics=diags.to_pb())
+
+    # ----------------- Resource lifecycle ----------------- #
+    @_guard(pb.UpgradeResourceState.Response)
+    def UpgradeResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        klass = self._get_res_cls(request.type_name)
+        schema = klass.get_schema()
+        if request.raw_state.json:
+            old = json.loads(request.raw_state.json)
+        else:  # flatmap state only comes from SDKv1-era providers; there is none of ours
+            old = dict(request.raw_state.flatmap)
+        current_version = schema.version or 0
+        if request.version < current_version:
+            old = self.app.new_resource(klass).upgrade(Context(diags, request.type_name), request.version, old)
+        state = decode_state(schema, old)
+        return pb.UpgradeResourceState.Response(
+            upgraded_state=to_dynamic_value(encode_state(schema, state)), diagnostics=diags.to_pb()
+        )
+
+    @_guard(pb.ReadResource.Response)
+    def ReadResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        klass = self._get_res_cls(request.type_name)
+        schema = klass.get_schema()
+        current = decode_state(schema, read_dynamic_value(request.current_state))
+        if current is None:
+            return pb.ReadResource.Response(new_state=request.current_state)
+        new_state = self.app.new_resource(klass).read(Context(diags, request.type_name), current)
+        if diags.has_errors() and new_state is None:
+            new_state = current
+        return pb.ReadResource.Response(
+            new_state=to_dynamic_value(encode_state(schema, new_state)),
+            diagnostics=diags.to_pb(),
+            private=request.private,
+        )
+
+    @_guard(pb.PlanResourceChange.Response)
+    def PlanResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        type_name = request.type_name
+        klass = self._get_res_cls(type_name)
+        schema = klass.get_schema()
+        prior = decode_state(schema, read_dynamic_value(request.prior_state))
+        proposed = decode_state(schema, read_dynamic_value(request.proposed_new_state))
+        config = decode_state(schema, read_dynamic_value(request.config)) or {}
+
+        if proposed is None:  # destroy plan
+            return pb.PlanResourceChange.Response(planned_state=to_dynamic_value(None))
+
+        attrs = {a.name: a for a in schema.attributes}
+        planned = dict(proposed)
+        changed: set[str] = set()
+        replace: set[str] = set()
+        if prior is None:
+            for name, attr in attrs.items():
+                if attr.computed and config.get(name) is None:
+                    planned[name] = Unknown
+        else:
+            changed = {
+                name
+                for name, attr in attrs.items()
+                if not attr.type.semantically_equal(prior.get(name), proposed.get(name))
+            }
+            replace = {name for name in changed if attrs[name].requires_replace}
+
+        ctx = PlanContext(diags, type_name, config=config, changed_fields=changed, requires_replace=replace)
+        planned = self.app.new_resource(klass).plan(ctx, prior, planned)
+        return pb.PlanResourceChange.Response(
+            planned_state=to_dynamic_value(encode_state(schema, planned)),
+            requires_replace=[_to_attribute_path([name]) for name in sorted(ctx.requires_replace)],
+            planned_private=request.prior_private,
+            diagnostics=diags.to_pb(),
+        )
+
+    @_guard(pb.ApplyResourceChange.Response)
+    def ApplyResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        type_name = request.type_name
+        klass = self._get_res_cls(type_name)
+        schema = klass.get_schema()
+        prior = decode_state(schema, read_dynamic_value(request.prior_state))
+        planned = decode_state(schema, read_dynamic_value(request.planned_state))
+        inst = self.app.new_resource(klass)
+        ctx = Context(diags, type_name)
+
+        new_state: dict[str, Any] | None
+        if prior is None and planned is not None:
+            new_state = inst.create(ctx, planned)
+            if diags.has_errors():
+                new_state = None
+        elif planned is None and prior is not None:
+            inst.delete(ctx, prior)
+            new_state = prior if diags.has_errors() else None
+        elif prior is not None and planned is not None:
+            new_state = inst.update(ctx, prior, planned)
+            if diags.has_errors() or new_state is None:
+                new_state = prior
+        else:
+            new_state = None
+
+        return pb.ApplyResourceChange.Response(
+            new_state=to_dynamic_value(encode_state(schema, new_state)),
+            private=request.planned_private,
+            diagnostics=diags.to_pb(),
+        )
+
+    @_guard(pb.ImportResourceState.Response)
+    def ImportResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        klass = self._get_res_cls(request.type_name)
+        schema = klass.get_schema()
+        state = self.app.new_resource(klass).import_(Context(diags, request.type_name), request.id)
+        imported = []
+        if state is not None and not diags.has_errors():
+            imported.append(
+                pb.ImportResourceState.ImportedResource(
+                    type_name=request.type_name, state=to_dynamic_value(encode_state(schema, state))
+                )
+            )
+        return pb.ImportResourceState.Response(imported_resources=imported, diagnostics=diags.to_pb())
+
+    # ----------------- Data sources ----------------- #
+    @_guard(pb.ReadDataSource.Response)
+    def ReadDataSource(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        klass = self._get_ds_cls(request.type_name)
+        schema = klass.get_schema()
+        config = decode_state(schema, read_dynamic_value(request.config)) or {}
+        state = self.app.new_data_source(klass).read(Context(diags, request.type_name), config)
+        if diags.has_errors():
+            state = None
+        return pb.ReadDataSource.Response(
+            state=to_dynamic_value(encode_state(schema, state)), diagnostics=diags.to_pb()
+        )

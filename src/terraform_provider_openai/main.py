@@ -1,0 +1,59 @@
+"""Entry point of the `terraform-provider-openai` console script.
+
+Run by Terraform (``TF_PLUGIN_MAGIC_COOKIE`` set) it serves the plugin. Subcommands:
+
+* ``install [--dir DIR]``: put the provider where Terraform finds it by itself.
+* ``serve [...]``: start the local OpenAI-compatible server (needs the ``server`` extra).
+* ``version``: print the version.
+
+Imports are deferred so that the plugin reaches its handshake quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
+
+_USAGE = """\
+terraform-provider-openai: a Terraform provider for OpenAI chat completions.
+
+This program is a Terraform plugin: Terraform starts it. Commands for people:
+
+  terraform-provider-openai install [--dir DIR]   make the provider available to `terraform init`
+  terraform-provider-openai serve [--port 0] ...  start the local OpenAI-compatible server
+  terraform-provider-openai version               print the version
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args else ""
+
+    if command == "serve":
+        from terraform_provider_openai.localserver.cli import main as serve_main
+
+        return serve_main(args[1:])
+    if command == "install":
+        from terraform_provider_openai.install import main as install_main
+
+        return install_main(args[1:])
+    if command in ("version", "--version"):
+        from terraform_provider_openai import __version__
+
+        print(__version__)
+        return 0
+    if command in ("-h", "--help", "help") or (not os.environ.get(_MAGIC_COOKIE_KEY) and "--dev" not in args):
+        print(_USAGE, end="")
+        return 0 if command in ("-h", "--help", "help") else 1
+
+    from terraform_provider_openai.framework.runner import run_provider
+    from terraform_provider_openai.provider import OpenAIProvider
+
+    run_provider(OpenAIProvider(), args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Resource `openai_chat_completion`: generate a chat completion once and keep it in state.
+
+Lifecycle:
+* create: one API call; the answer is kept, so later plans are empty;
+* any input change replaces the resource (a new completion), except `metadata`, which is updated in
+  place (`POST /chat/completions/{id}` for a stored completion, state only otherwise);
+* read: a stored completion is re-read (remote metadata drift shows in the plan; a completion
+  deleted remotely leaves state with a warning); a completion that is not stored costs no call;
+* delete: a stored completion is deleted (404 is fine); otherwise nothing to call;
+* import: `terraform import openai_chat_completion.x chatcmpl-...` rebuilds the inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tf.schema import Schema
+from tf.utils import Diagnostics
+
+from terraform_provider_openai.errors import NotFoundError, ProviderError
+from terraform_provider_openai.framework.resource import Context, PlanContext, ResourceBase, State
+from terraform_provider_openai.framework.schema import NestedAttribute, attribute
+from terraform_provider_openai.framework.types import Bool, Map, String, Unknown
+from terraform_provider_openai.outputs import completion_outputs, output_attributes
+from terraform_provider_openai.request import (
+    API_DEFAULTS,
+    build_request,
+    message_attributes,
+    message_values,
+    request_attributes,
+    settings_from_stored,
+)
+from terraform_provider_openai.validation import validate_request
+
+MODEL_OUTPUT = "response_model"
+
+
+def _schema() -> Schema:
+    inputs = [
+        attribute("model", String(), "ID of the model to use, such as `gpt-4o`.", required=True),
+        NestedAttribute(
+            "messages",
+            message_attributes(),
+            description="The conversation so far, in order: `[{ role, content, name, function_call, tool_calls, tool_call_id }]`.",
+            required=True,
+        ),
+        *request_attributes(),
+        attribute(
+            "store",
+            Bool(),
+            "Store the completion at the API (Chat Completions store) so it can be looked up, listed, "
+            "updated and deleted. Destroying the resource deletes the stored completion.",
+            optional=True,
+        ),
+        attribute(
+            "metadata",
+            Map(String()),
+            "Up to 16 key-value pairs (keys up to 64 characters, values up to 512) kept with a stored "
+            "completion and usable as list filters. Changing it updates the completion in place.",
+            optional=True,
+        ),
+        attribute(
+            "keepers",
+            Map(String()),
+            "Arbitrary values that, when changed, generate a new completion (as in hashicorp/random).",
+            optional=True,
+        ),
+    ]
+    return Schema(
+        version=0,
+        attributes=inputs + output_attributes(MODEL_OUTPUT),
+        description="Generates an OpenAI chat completion once and keeps the answer in state. Any input "
+        "change generates a new completion, except `metadata`, which is updated in place.",
+    )
+
+
+_SCHEMA = _schema()
+INPUTS = {a.name for a in _SCHEMA.attributes if not a.computed}
+OUTPUTS = {a.name for a in _SCHEMA.attributes if a.computed}
+
+
+def _same_input(name: str, prior: Any, planned: Any) -> bool:
+    """Whether a changed input still describes the same request (no new completion needed)."""
+    if prior is Unknown or planned is Unknown:
+        return False
+    if name in API_DEFAULTS:
+        default = API_DEFAULTS[name]
+        return (default if prior is None else prior) == (default if planned is None else planned)
+    if name == "model" and isinstance(prior, str) and isinstance(planned, str):
+        # an import records the dated snapshot the API answered with (gpt-4o-2024-08-06);
+        # a configuration naming its alias (gpt-4o) asks for the same model
+        return prior.startswith(planned + "-") and prior[len(planned) + 1 : len(planned) + 2].isdigit()
+    return False
+
+
+class ChatCompletionResource(ResourceBase):
+    name = "chat_completion"
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        return _SCHEMA
+
+    # ---- plan ----------------------------------------------------------------------------------
+    def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
+        validate_request(diags, config)
+
+    def plan(self, ctx: PlanContext, prior: State | None, planned: State) -> State:
+        if prior is None:
+            return planned
+        replace = set()
+        for name in ctx.changed_fields:
+            if name in OUTPUTS or name == "metadata":
+                continue
+            if name == "keepers" or not _same_input(name, prior.get(name), planned.get(name)):
+                replace.add(name)
+        ctx.requires_replace = replace
+        return planned
+
+    # ---- create ------------------------------------------------------------------------------
+    def create(self, ctx: Context, planned: State) -> State | None:
+        client = self.provider.api(ctx.diagnostics, "Create Chat Completion Error")
+        if client is None:
+            return None
+        try:
+            answer = client.create_chat_completion(build_request(planned))
+        except ProviderError as exc:
+            ctx.diagnostics.add_error("Create Chat Completion Error", exc.detail())
+            return None
+        return {**planned, **completion_outputs(answer, MODEL_OUTPUT)}
+
+    # ---- read --------------------------------------------------------------------------------
+    def read(self, ctx: Context, current: State) -> State | None:
+        if not current.get("store") or not current.get("id"):
+            return current  # nothing is kept at the API: the state is the truth
+        client = self.provider.api(ctx.diagnostics, "Read Chat Completion Error")
+        if client is None:
+            return current
+        try:
+            stored = client.retrieve_chat_completion(current["id"])
+        except NotFoundError:
+            ctx.diagnostics.add_warning(
+                "Stored Chat Completion Not Found",
+                f"The stored chat completion {current['id']} no longer exists at the API (deleted outside "
+                "Terraform); it is removed from state and the next apply creates a new one.",
+            )
+            return None
+        except ProviderError as exc:
+            ctx.diagnostics.add_error("Read Chat Completion Error", exc.detail())
+            return current
+        remote = stored.get("metadata") or {}
+        metadata = current.get("metadata")
+        if remote != (metadata or {}):
+            metadata = dict(remote)
+        return {**current, "metadata": metadata}
+
+    # ---- update ------------------------------------------------------------------------------
+    def update(self, ctx: Context, prior: State, planned: State) -> State | None:
+        if planned.get("store") and prior.get("metadata") != planned.get("metadata"):
+            client = self.provider.api(ctx.diagnostics, "Update Chat Completion Error")
+            if client is None:
+                return prior
+            try:
+                client.update_chat_completion(prior["id"], planned.get("metadata") or {})
+            except ProviderError as exc:
+                ctx.diagnostics.add_error("Update Chat Completion Error", exc.detail())
+                return prior
+        return planned
+
+    # ---- delete ------------------------------------------------------------------------------
+    def delete(self, ctx: Context, current: State) -> None:
+        if not current.get("store") or not current.get("id"):
+            return
+        client = self.provider.api(ctx.diagnostics, "Delete Chat Completion Error")
+        if client is None:
+            return
+        try:
+            client.delete_chat_completion(current["id"])  # already gone is fine
+        except ProviderError as exc:
+            ctx.diagnostics.add_error("Delete Chat Completion Error", exc.detail())
+
+    # ---- import ------------------------------------------------------------------------------
+    def import_(self, ctx: Context, id: str) -> State | None:
+        client = self.provider.api(ctx.diagnostics, "Import Chat Completion Error")
+        if client is None:
+            return None
+        try:
+            stored = client.retrieve_chat_completion(id)
+            messages, _ = client.list_chat_completion_messages(id, order="asc")
+        except NotFoundError:
+            ctx.diagnostics.add_error(
+                "Import Chat Completion Error",
+                f"No stored chat completion with ID {id!r}. Only completions created with `store = true` "
+                "can be imported.",
+            )
+            return None
+        except ProviderError as exc:
+            ctx.diagnostics.add_error("Import Chat Completion Error", exc.detail())
+            return None
+        return {
+            "model": stored.get("model"),
+            "messages": [message_values(m) for m in messages],
+            **settings_from_stored(stored, drop_defaults=True),
+            "store": True,
+            "metadata": stored.get("metadata") or None,
+            "keepers": None,
+            **completion_outputs(stored, MODEL_OUTPUT),
+        }

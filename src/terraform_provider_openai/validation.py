@@ -1,0 +1,290 @@
+"""Plan-time checks of a chat completion request, shared by the resource and the data sources.
+
+Every rule the API states (in its schema or only in prose) is checked here, before any request is
+sent. A value that is not known yet (it comes from another resource) is skipped, never rejected.
+Each problem names the attribute, with the element index for list elements, in the summary too,
+because Terraform points a diagnostic inside a list at the whole list.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tf.types import Unknown
+from tf.utils import Diagnostics
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+ROLES = ("system", "developer", "user", "assistant", "function", "tool")
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority")
+RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
+METADATA_MAX_PAIRS = 16
+METADATA_MAX_KEY = 64
+METADATA_MAX_VALUE = 512
+ORDERS = ("asc", "desc")
+
+Path = list[Any]
+
+
+def known(value: Any) -> bool:
+    return value is not None and value is not Unknown
+
+
+def _label(path: Path) -> str:
+    out = ""
+    for step in path:
+        if isinstance(step, tuple):
+            out += f"[{step[0]}]"
+        else:
+            out += ("." if out else "") + step
+    return out
+
+
+class Checker:
+    """Collects diagnostics for one configuration."""
+
+    def __init__(self, diags: Diagnostics):
+        self.diags = diags
+
+    def error(self, path: Path, problem: str) -> None:
+        label = _label(path)
+        self.diags.add_error(f"Invalid {label}", f"{label} {problem}", path=path)
+
+    # ---- scalar rules ------------------------------------------------------------------------
+    def number_range(self, value: Any, path: Path, low: float, high: float, integer: bool = False) -> None:
+        if not known(value):
+            return
+        if integer and (isinstance(value, float) and not value.is_integer()):
+            self.error(path, f"must be a whole number, got {value}.")
+        elif not low <= value <= high:
+            kind = "a whole number" if integer else "a number"
+            self.error(path, f"must be {kind} between {_n(low)} and {_n(high)}, got {_n(value)}.")
+
+    def at_least(self, value: Any, path: Path, low: int) -> None:
+        if not known(value):
+            return
+        if isinstance(value, float) and not value.is_integer():
+            self.error(path, f"must be a whole number, got {value}.")
+        elif value < low:
+            self.error(path, f"must be at least {low}, got {_n(value)}.")
+
+    def one_of(self, value: Any, path: Path, allowed: Sequence[str]) -> None:
+        if known(value) and value not in allowed:
+            self.error(path, f"must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}.")
+
+    def not_empty(self, value: Any, path: Path) -> None:
+        if known(value) and value.strip() == "":
+            self.error(path, "must not be empty.")
+
+    def name(self, value: Any, path: Path, what: str = "name") -> None:
+        if known(value) and not NAME_PATTERN.match(value):
+            self.error(
+                path,
+                f"must be a {what} of 1 to 64 letters, digits, underscores or dashes (^[a-zA-Z0-9_-]{{1,64}}$); got {value!r}.",
+            )
+
+    def json_object(self, value: Any, path: Path) -> None:
+        """A JSON Schema given as a string (as `jsonencode(...)` makes it) must be a JSON object."""
+        if not known(value):
+            return
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            self.error(path, f"must be a JSON object (use jsonencode({{...}})); it is not valid JSON: {exc}.")
+            return
+        if not isinstance(parsed, dict):
+            self.error(path, f"must be a JSON object (a JSON Schema), got a JSON {type(parsed).__name__}.")
+
+    def metadata(self, value: Any, path: Path) -> None:
+        if not known(value):
+            return
+        if len(value) > METADATA_MAX_PAIRS:
+            self.error(path, f"may hold at most {METADATA_MAX_PAIRS} key-value pairs, got {len(value)}.")
+        for key, item in value.items():
+            if len(key) > METADATA_MAX_KEY:
+                self.error(path, f"keys may be at most {METADATA_MAX_KEY} characters; {key[:20]!r}... has {len(key)}.")
+            if known(item) and len(item) > METADATA_MAX_VALUE:
+                self.error(
+                    [*path, (key,)],
+                    f"values may be at most {METADATA_MAX_VALUE} characters; the value of {key!r} has {len(item)}.",
+                )
+
+
+def _n(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _items(value: Any) -> list[tuple[int, Any]]:
+    if not known(value):
+        return []
+    return [(i, item) for i, item in enumerate(value) if known(item)]
+
+
+def validate_messages(c: Checker, messages: Any) -> None:
+    if not known(messages):
+        return
+    if len(messages) == 0:
+        c.error(["messages"], "must contain at least one message.")
+        return
+    for i, m in _items(messages):
+        base: Path = ["messages", (i,)]
+        role = m.get("role")
+        c.one_of(role, [*base, "role"], ROLES)
+        content, name = m.get("content"), m.get("name")
+        tool_calls, function_call = m.get("tool_calls"), m.get("function_call")
+        tool_call_id = m.get("tool_call_id")
+        if role in ("system", "developer", "user", "tool") and content is None:
+            c.error([*base, "content"], f"is required for a message with role {role!r}.")
+        if role == "function":
+            if name is None:
+                c.error([*base, "name"], "is required for a message with role 'function' (the function's name).")
+            else:
+                c.name(name, [*base, "name"], "function name")
+        if role == "assistant" and content is None and not tool_calls and function_call is None:
+            c.error([*base, "content"], "is required for an assistant message without tool_calls or function_call.")
+        if role == "tool" and tool_call_id is None:
+            c.error([*base, "tool_call_id"], "is required for a message with role 'tool'.")
+        if known(role) and role != "tool" and known(tool_call_id):
+            c.error([*base, "tool_call_id"], f"is only allowed on messages with role 'tool', not {role!r}.")
+        if known(role) and role != "assistant" and known(tool_calls) and tool_calls:
+            c.error([*base, "tool_calls"], f"is only allowed on messages with role 'assistant', not {role!r}.")
+        if known(role) and role != "assistant" and known(function_call):
+            c.error([*base, "function_call"], f"is only allowed on messages with role 'assistant', not {role!r}.")
+        if known(function_call):
+            c.name(function_call.get("name"), [*base, "function_call", "name"], "function name")
+        for j, call in _items(tool_calls):
+            fn = call.get("function") or {}
+            c.not_empty(call.get("id"), [*base, "tool_calls", (j,), "id"])
+            c.one_of(call.get("type"), [*base, "tool_calls", (j,), "type"], ("function",))
+            if known(fn):
+                c.name(fn.get("name"), [*base, "tool_calls", (j,), "function", "name"], "function name")
+
+
+def validate_functions(c: Checker, functions: Any, function_call: Any) -> None:
+    names: list[str] = []
+    for i, fn in _items(functions):
+        base: Path = ["functions", (i,)]
+        c.name(fn.get("name"), [*base, "name"], "function name")
+        c.json_object(fn.get("parameters"), [*base, "parameters"])
+        if known(fn.get("name")):
+            if fn["name"] in names:
+                c.error([*base, "name"], f"must be unique; {fn['name']!r} appears twice.")
+            names.append(fn["name"])
+    if known(functions) and len(functions) == 0:
+        c.error(["functions"], "must contain at least one function when set.")
+    if not known(function_call):
+        return
+    if functions is None:
+        c.error(["function_call"], "is only allowed when `functions` is set.")
+    elif function_call not in ("none", "auto"):
+        c.name(function_call, ["function_call"], "function name, 'none' or 'auto'")
+        if known(functions) and all(known(fn.get("name")) for _, fn in _items(functions)) and function_call not in names:
+            c.error(["function_call"], f"names {function_call!r}, which is not one of `functions` ({', '.join(names)}).")
+
+
+def validate_tools(c: Checker, tools: Any, tool_choice: Any, parallel_tool_calls: Any) -> None:
+    names: list[str] = []
+    for i, tool in _items(tools):
+        base: Path = ["tools", (i,)]
+        c.one_of(tool.get("type"), [*base, "type"], ("function",))
+        fn = tool.get("function")
+        if not known(fn):
+            continue
+        c.name(fn.get("name"), [*base, "function", "name"], "function name")
+        c.json_object(fn.get("parameters"), [*base, "function", "parameters"])
+        if known(fn.get("name")):
+            if fn["name"] in names:
+                c.error([*base, "function", "name"], f"must be unique; {fn['name']!r} appears twice.")
+            names.append(fn["name"])
+    if known(tools) and len(tools) > 128:
+        c.error(["tools"], f"may hold at most 128 tools, got {len(tools)}.")
+    if known(tools) and len(tools) == 0:
+        c.error(["tools"], "must contain at least one tool when set.")
+    if known(parallel_tool_calls) and tools is None:
+        c.error(["parallel_tool_calls"], "is only allowed when `tools` is set.")
+    if not known(tool_choice):
+        return
+    if tools is None and tool_choice != "none":
+        c.error(["tool_choice"], "is only allowed when `tools` is set.")
+    elif tool_choice not in ("none", "auto", "required"):
+        c.name(tool_choice, ["tool_choice"], "function name, 'none', 'auto' or 'required'")
+        if known(tools) and all(known(t.get("function")) and known(t["function"].get("name")) for _, t in _items(tools)) and tool_choice not in names:
+            c.error(["tool_choice"], f"names {tool_choice!r}, which is not a function in `tools` ({', '.join(names)}).")
+
+
+def validate_response_format(c: Checker, rf: Any) -> None:
+    if not known(rf):
+        return
+    kind = rf.get("type")
+    c.one_of(kind, ["response_format", "type"], RESPONSE_FORMAT_TYPES)
+    schema = rf.get("json_schema")
+    if kind == "json_schema" and schema is None:
+        c.error(["response_format", "json_schema"], "is required when response_format.type is 'json_schema'.")
+    if known(kind) and kind != "json_schema" and known(schema):
+        c.error(["response_format", "json_schema"], f"is only allowed when response_format.type is 'json_schema', not {kind!r}.")
+    if known(schema):
+        c.name(schema.get("name"), ["response_format", "json_schema", "name"], "schema name")
+        c.json_object(schema.get("schema"), ["response_format", "json_schema", "schema"])
+
+
+def validate_sampling(c: Checker, config: dict[str, Any]) -> None:
+    c.number_range(config.get("temperature"), ["temperature"], 0, 2)
+    c.number_range(config.get("top_p"), ["top_p"], 0, 1)
+    c.number_range(config.get("n"), ["n"], 1, 128, integer=True)
+    c.number_range(config.get("presence_penalty"), ["presence_penalty"], -2, 2)
+    c.number_range(config.get("frequency_penalty"), ["frequency_penalty"], -2, 2)
+    c.at_least(config.get("max_tokens"), ["max_tokens"], 1)
+    c.at_least(config.get("max_completion_tokens"), ["max_completion_tokens"], 1)
+    seed = config.get("seed")
+    if known(seed) and isinstance(seed, float) and not seed.is_integer():
+        c.error(["seed"], f"must be a whole number, got {seed}.")
+    stop = config.get("stop")
+    if known(stop):
+        if len(stop) > 4:
+            c.error(["stop"], f"may hold at most 4 sequences, got {len(stop)}.")
+        for i, seq in _items(stop):
+            if seq == "":
+                c.error(["stop", (i,)], "must not be an empty string.")
+    bias = config.get("logit_bias")
+    if known(bias):
+        for token, value in bias.items():
+            if not token.isdigit():
+                c.error(["logit_bias", (token,)], f"keys must be token IDs (whole numbers as strings); got {token!r}.")
+            c.number_range(value, ["logit_bias", (token,)], -100, 100)
+    top_logprobs = config.get("top_logprobs")
+    c.number_range(top_logprobs, ["top_logprobs"], 0, 20, integer=True)
+    logprobs = config.get("logprobs")
+    if known(top_logprobs) and logprobs is not Unknown and logprobs is not True:
+        c.error(["top_logprobs"], "requires `logprobs = true`.")
+    c.one_of(config.get("reasoning_effort"), ["reasoning_effort"], REASONING_EFFORTS)
+    c.one_of(config.get("service_tier"), ["service_tier"], SERVICE_TIERS)
+    c.metadata(config.get("metadata"), ["metadata"])
+
+
+def validate_request(diags: Diagnostics, config: dict[str, Any]) -> None:
+    """Every rule of a create request, over the resource's configuration."""
+    c = Checker(diags)
+    c.not_empty(config.get("model"), ["model"])
+    validate_messages(c, config.get("messages"))
+    validate_functions(c, config.get("functions"), config.get("function_call"))
+    validate_tools(c, config.get("tools"), config.get("tool_choice"), config.get("parallel_tool_calls"))
+    validate_response_format(c, config.get("response_format"))
+    validate_sampling(c, config)
+
+
+def validate_listing(diags: Diagnostics, config: dict[str, Any], *, max_limit: int | None = None) -> None:
+    """`order`, `limit` and `metadata` of the list data sources."""
+    c = Checker(diags)
+    c.one_of(config.get("order"), ["order"], ORDERS)
+    c.at_least(config.get("limit"), ["limit"], 1)
+    if max_limit is not None:
+        c.number_range(config.get("limit"), ["limit"], 1, max_limit, integer=True)
+    c.metadata(config.get("metadata"), ["metadata"])
+
+
+Validator = Callable[[Diagnostics, dict[str, Any]], None]
