@@ -1,4 +1,4 @@
-"""The log of requests to ``/v1`` and ``/openai`` served by ``GET /_admin/requests``.
+"""The log of requests to ``/v1`` and ``/openai`` (and their answers) served by ``GET /_admin/requests``.
 
 Keys are never kept: ``authorization`` and ``api-key`` header values become ``***`` and the
 record carries ``auth_sha256``, the SHA-256 of the key that was sent (bearer token or api-key).
@@ -46,12 +46,23 @@ class Recorder:
             "auth_sha256": hashlib.sha256(key.encode()).hexdigest() if key else None,
             "body": parsed,
             "status": None,
+            "response_chunks": [],
         }
         self._records.append(entry)
         return entry
 
     def all(self) -> list[dict[str, Any]]:
-        return list(self._records)
+        """The records as served: ``response`` is the parsed JSON answer (null if none)."""
+        result = []
+        for entry in list(self._records):
+            shown = {k: v for k, v in entry.items() if k != "response_chunks"}
+            raw = b"".join(entry["response_chunks"])
+            try:
+                shown["response"] = json.loads(raw) if raw else None
+            except ValueError:
+                shown["response"] = None
+            result.append(shown)
+        return result
 
     def clear(self) -> None:
         self._records.clear()

@@ -138,6 +138,8 @@ class LocalServer:
             if message["type"] == "http.response.start":
                 entry["status"] = message["status"]
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            elif message["type"] == "http.response.body":
+                entry["response_chunks"].append(message.get("body", b""))
             await send(message)
 
         try:

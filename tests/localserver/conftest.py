@@ -1,0 +1,162 @@
+"""Fixtures of the local server suite: one server per module, reset before each test, and every
+answer the server gave during a test validated against the official spec's response schemas.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_REPO = Path(__file__).resolve().parents[2]
+if str(_REPO) not in sys.path:  # make `tests.support` importable however pytest was started
+    sys.path.insert(0, str(_REPO))
+
+from tests.support.localserver import LocalServer  # noqa: E402
+
+API_KEY = "sk-local-test"
+SPEC_PATH = Path(
+    os.environ.get("OPENAI_SPEC_PATH") or _REPO / "../shared/openai-spec/chat-completions.openapi.json"
+)
+
+_ROLES = ["developer", "system", "user", "assistant", "tool", "function"]
+
+
+def _nullable(node: Any) -> Any:
+    """Rewrite OpenAPI 3.0 ``nullable: true`` to JSON Schema (a null type)."""
+    if isinstance(node, list):
+        return [_nullable(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _nullable(v) for k, v in node.items()}
+    if node.pop("nullable", False):
+        if isinstance(node.get("type"), str) and "enum" not in node:
+            node["type"] = [node["type"], "null"]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+@cache
+def spec() -> dict[str, Any] | None:
+    if not SPEC_PATH.is_file():
+        return None
+    doc = _nullable(json.loads(SPEC_PATH.read_text()))
+    schemas = doc["components"]["schemas"]
+    # Stored input messages have every role; the spec reuses the assistant-only response message.
+    message = copy.deepcopy(schemas["ChatCompletionResponseMessage"])
+    message["properties"]["role"] = {"type": "string", "enum": _ROLES}
+    schemas["StoredMessage"] = message
+    schemas["ChatCompletionMessageList"]["properties"]["data"]["items"]["allOf"][0] = {
+        "$ref": "#/components/schemas/StoredMessage"
+    }
+    # first_id/last_id are null for an empty page.
+    for name in ("ChatCompletionList", "ChatCompletionMessageList"):
+        for key in ("first_id", "last_id"):
+            schemas[name]["properties"][key] = {"type": ["string", "null"]}
+    return doc
+
+
+@cache
+def validator(schema_name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    doc = spec()
+    if doc is None:
+        pytest.skip(f"the OpenAI spec is not at {SPEC_PATH} (set OPENAI_SPEC_PATH)")
+    return Draft202012Validator({**doc, "$ref": f"#/components/schemas/{schema_name}"})
+
+
+def assert_valid(instance: Any, schema_name: str) -> None:
+    errors = sorted(validator(schema_name).iter_errors(instance), key=lambda e: list(e.path))
+    assert not errors, f"{schema_name}: " + "; ".join(
+        f"{list(e.path)}: {e.message[:300]}" for e in errors[:5]
+    )
+
+
+_ITEM = re.compile(r"^/(?:v1|openai(?:/deployments/[^/]+)?)/chat/completions(/[^/]+)?(/messages)?$")
+
+
+def response_schema(method: str, path: str, status: int) -> str | None:
+    """The spec schema of the answer to ``method path`` with ``status``."""
+    if status >= 400:
+        return "ErrorResponse"
+    match = _ITEM.match(path)
+    if match is None:
+        return None
+    item, messages = match.groups()
+    if messages:
+        return "ChatCompletionMessageList"
+    if item is None:
+        return "CreateChatCompletionResponse" if method == "POST" else "ChatCompletionList"
+    return "ChatCompletionDeleted" if method == "DELETE" else "CreateChatCompletionResponse"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalServer]:
+    with LocalServer.start() as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _validated_answers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Reset the module's server, run the test, then check every answer against the spec."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    srv: LocalServer = request.getfixturevalue("server")
+    srv.reset()
+    yield
+    if spec() is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"the OpenAI spec is not at {SPEC_PATH}")
+        return
+    checked = 0
+    for record in srv.requests():
+        name = response_schema(record["method"], record["path"], record["status"] or 0)
+        if record["status"] is None or record["response"] is None or name is None:
+            continue
+        assert_valid(record["response"], name)
+        checked += 1
+    request.node.user_properties.append(("spec_checked_answers", checked))
+
+
+def raw_request(
+    url: str,
+    body: Any = None,
+    *,
+    method: str | None = None,
+    headers: dict[str, str] | None = None,
+    data: bytes | None = None,
+) -> tuple[int, Any, dict[str, str]]:
+    """Send JSON with urllib; return (status, parsed JSON answer, lowercased headers)."""
+    payload = data if data is not None else (None if body is None else json.dumps(body).encode())
+    req = urllib.request.Request(
+        url, data=payload, method=method or ("POST" if payload is not None else "GET")
+    )
+    req.add_header("content-type", "application/json")
+    for key, value in (headers or {}).items():
+        req.add_header(key, value)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return (
+                resp.status,
+                json.loads(resp.read() or b"null"),
+                {k.lower(): v for k, v in resp.headers.items()},
+            )
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null"), {k.lower(): v for k, v in exc.headers.items()}
+
+
+def user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
