@@ -308,6 +308,8 @@ def settings_from_stored(stored: dict[str, Any], drop_defaults: bool) -> dict[st
     values["stop"] = [stop] if isinstance(stop, str) else stop
     values["logit_bias"] = stored.get("logit_bias") or None
     if drop_defaults:
+        # `service_tier` in an answer is the tier that served it, not the one asked for
+        values["service_tier"] = None
         for name, default in API_DEFAULTS.items():
             if name in values and values[name] == default:
                 values[name] = None

@@ -1,0 +1,41 @@
+"""Fixtures of the end-to-end tests: the real `terraform` binary against the local server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.localserver import LocalServer
+from tests.support.terraform import TerraformHome, Workspace
+
+
+@pytest.fixture(scope="session")
+def tf_home(tmp_path_factory: pytest.TempPathFactory) -> TerraformHome:
+    """An isolated HOME with the provider installed, shared by the session (install runs once)."""
+    return TerraformHome(tmp_path_factory.mktemp("terraform"))
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[LocalServer]:
+    with LocalServer.start() as srv:
+        yield srv
+
+
+@pytest.fixture
+def local(server: LocalServer) -> LocalServer:
+    """The session's server, emptied (requests, stored completions, faults) for this test."""
+    server.reset()
+    return server
+
+
+@pytest.fixture
+def ws(tf_home: TerraformHome, tmp_path: Path) -> Workspace:
+    return tf_home.workspace(tmp_path / "work")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
