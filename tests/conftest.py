@@ -1,4 +1,5 @@
-"""Fixtures of the end-to-end tests: the real `terraform` binary against the local server."""
+"""Fixtures shared by the suites that drive the real `terraform` binary (e2e, module, examples)
+against the local server. Each gets its own HOME and CLI configuration; nothing of the machine's."""
 
 from __future__ import annotations
 
@@ -37,5 +38,5 @@ def ws(tf_home: TerraformHome, tmp_path: Path) -> Workspace:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+        if any(f"tests/{d}/" in str(item.fspath) for d in ("e2e", "module", "examples")):
             item.add_marker(pytest.mark.e2e)
