@@ -55,8 +55,8 @@ class _Gen:
         if schema is True or not isinstance(schema, dict) or depth > _MAX_DEPTH:
             return None if depth > _MAX_DEPTH else {}
         if "$ref" in schema:
-            merged = {**self._resolve(schema["$ref"]), **{k: v for k, v in schema.items() if k != "$ref"}}
-            return self.value(merged, depth + 1)
+            resolved = {**self._resolve(schema["$ref"]), **{k: v for k, v in schema.items() if k != "$ref"}}
+            return self.value(resolved, depth + 1)
         if "const" in schema:
             return schema["const"]
         if schema.get("enum"):

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+_Rows = list[dict[str, Any]]
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS completions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -76,7 +78,7 @@ class Store:
         with self._lock:
             self._db.execute("DELETE FROM completions")
 
-    def list(
+    def page(
         self,
         *,
         model: str | None,
@@ -84,7 +86,7 @@ class Store:
         after: str | None,
         limit: int,
         order: str,
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> tuple[_Rows, bool]:
         """Up to ``limit`` completions after the cursor, and whether more follow."""
         op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
         sql = "SELECT completion FROM completions WHERE 1 = 1"
@@ -100,7 +102,7 @@ class Store:
                 sql += " AND model = ?"
                 args.append(model)
             sql += f" ORDER BY seq {direction}"
-            found: list[dict[str, Any]] = []
+            found: _Rows = []
             for (raw,) in self._db.execute(sql, args):
                 completion = json.loads(raw)
                 stored = completion.get("metadata") or {}

@@ -464,6 +464,10 @@ def _any_object(value: Any, path: str) -> None:
     _object(value, path, nullable=True)
 
 
+def _plain_object(value: Any, path: str) -> None:
+    _object(value, path)
+
+
 def _prediction(value: Any, path: str) -> None:
     if _object(value, path, nullable=True):
         _enum(_required(value, "type", path), f"{path}.type", ("content",), nullable=False)
@@ -505,7 +509,7 @@ _PARAMS: dict[str, Callable[[Any, str], None]] = {
     "function_call": _function_call,
     "response_format": _response_format,
     "audio": _any_object,
-    "web_search_options": lambda v, p: _object(v, p),
+    "web_search_options": _plain_object,
     "moderation": _any_object,
     "prediction": _prediction,
 }

@@ -79,7 +79,7 @@ class LocalServer:
 
     def _routes(self) -> list[Route]:
         all_methods = ["GET", "POST", "DELETE", "PUT", "PATCH"]
-        collection = self._by_method({"POST": self.create, "GET": self.list})
+        collection = self._by_method({"POST": self.create, "GET": self.list_completions})
         item = self._by_method({"GET": self.retrieve, "POST": self.update, "DELETE": self.delete})
         messages = self._by_method({"GET": self.messages})
         routes = []
@@ -281,14 +281,14 @@ class LocalServer:
             )
         return _json(200, completion)
 
-    async def list(self, request: Request) -> Response:
+    async def list_completions(self, request: Request) -> Response:
         query = request.query_params
         after, limit, order = list_params(query, with_filters=True)
         metadata = {
             k[9:-1]: v for k, v in query.multi_items() if k.startswith("metadata[") and k.endswith("]")
         }
         try:
-            items, has_more = self.store.list(
+            items, has_more = self.store.page(
                 model=query.get("model"), metadata=metadata, after=after, limit=limit, order=order
             )
         except UnknownAfter:
