@@ -1,0 +1,69 @@
+# One chat completion, made from the module's inputs.
+#
+# Values equal to what the API assumes when a setting is absent (temperature 1, top_p 1, n 1,
+# penalties 0, store false) are not sent: the request means the same, and it also works with
+# models and OpenAI-compatible servers that reject sampling settings (reasoning models, some
+# proxies). The provider treats "absent" and "the API default" as the same input, so switching
+# between them never plans a new completion.
+
+locals {
+  # An empty `messages` list creates nothing: the outputs are null and the `check` below warns.
+  # (The seed README's `storable_chat_with_metadata` example passes `messages = [ # ... ]`.)
+  create = length(var.messages) > 0
+}
+
+resource "openai_chat_completion" "this" {
+  count = local.create ? 1 : 0
+
+  model    = var.model
+  messages = var.messages
+
+  functions     = var.functions
+  function_call = var.function_call
+
+  tools           = var.tools
+  tool_choice     = var.tool_choice
+  response_format = var.response_format
+
+  temperature       = var.temperature == 1 ? null : var.temperature
+  top_p             = var.top_p == 1 ? null : var.top_p
+  n                 = var.n == 1 ? null : var.n
+  presence_penalty  = var.presence_penalty == 0 ? null : var.presence_penalty
+  frequency_penalty = var.frequency_penalty == 0 ? null : var.frequency_penalty
+  max_tokens        = var.max_tokens
+  stop              = var.stop
+  seed              = var.seed
+  user              = var.user
+
+  store    = var.store ? true : null
+  metadata = var.metadata
+  keepers  = var.keepers
+
+  lifecycle {
+    # Rules that involve two inputs (variable validations may only refer to their own variable
+    # before Terraform 1.9).
+    precondition {
+      condition     = var.function_call == null || var.functions != null
+      error_message = "function_call needs functions: set functions or leave function_call null."
+    }
+    precondition {
+      condition     = var.function_call == null ? true : (contains(["none", "auto"], var.function_call) ? true : contains(var.functions == null ? [] : [for f in var.functions : f.name], var.function_call))
+      error_message = "function_call names a function that is not in functions."
+    }
+    precondition {
+      condition     = var.tool_choice == null ? true : (var.tool_choice == "none" || var.tools != null)
+      error_message = "tool_choice needs tools: set tools or leave tool_choice null."
+    }
+    precondition {
+      condition     = var.tool_choice == null ? true : (contains(["none", "auto", "required"], var.tool_choice) ? true : contains(var.tools == null ? [] : [for t in var.tools : t.function.name], var.tool_choice))
+      error_message = "tool_choice names a function that is not in tools."
+    }
+  }
+}
+
+check "messages_not_empty" {
+  assert {
+    condition     = local.create
+    error_message = "messages is empty: no chat completion is created (every output is null)."
+  }
+}

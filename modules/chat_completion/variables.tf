@@ -1,0 +1,323 @@
+# Inputs of the module. Every rule the Chat Completions API states is checked here, at plan time,
+# before anything is sent. Validations must tolerate null: HCL's `||` and `&&` evaluate both
+# sides, so null guards use conditional expressions (`x == null ? true : ...`), whose unselected
+# branch is never an error, or try()/can().
+
+variable "model" {
+  description = "ID of the model to use (e.g., gpt-4o, gpt-4, gpt-3.5-turbo)"
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.model)) > 0
+    error_message = "model must not be empty: name a model such as \"gpt-4o\"."
+  }
+}
+
+variable "messages" {
+  description = "A list of messages comprising the conversation context: `{ role, content, name, function_call = { name, arguments }, tool_calls = [{ id, type, function = { name, arguments } }], tool_call_id }`. An empty list creates no chat completion (a `check` warns)."
+  type = list(object({
+    role          = string
+    content       = optional(string)
+    name          = optional(string)
+    function_call = optional(object({ name = string, arguments = string }))
+    tool_calls = optional(list(object({
+      id       = string
+      type     = optional(string, "function")
+      function = object({ name = string, arguments = string })
+    })))
+    tool_call_id = optional(string)
+  }))
+  nullable = false
+
+  validation {
+    condition     = alltrue([for m in var.messages : contains(["system", "developer", "user", "assistant", "function", "tool"], m.role)])
+    error_message = "Each message's role must be one of: system, developer, user, assistant, function, tool."
+  }
+  validation {
+    condition     = alltrue([for m in var.messages : m.role == "function" ? m.name != null : true])
+    error_message = "A message with role \"function\" needs `name` (the name of the function whose result it carries)."
+  }
+  validation {
+    condition     = alltrue([for m in var.messages : m.name == null ? true : (m.role == "function" ? can(regex("^[a-zA-Z0-9_-]{1,64}$", m.name)) : length(m.name) > 0)])
+    error_message = "A message's `name` must not be empty; for role \"function\" it is a function name: 1 to 64 letters, digits, underscores or dashes."
+  }
+  validation {
+    condition     = alltrue([for m in var.messages : contains(["system", "developer", "user", "tool", "function"], m.role) ? m.content != null : true])
+    error_message = "Messages with role system, developer, user, tool or function need `content`."
+  }
+  validation {
+    condition     = alltrue([for m in var.messages : m.role == "assistant" ? (m.content != null || m.function_call != null || try(length(m.tool_calls), 0) > 0) : true])
+    error_message = "An assistant message needs `content`, `function_call` or `tool_calls`."
+  }
+  validation {
+    condition     = alltrue([for m in var.messages : m.role == "tool" ? m.tool_call_id != null : m.tool_call_id == null])
+    error_message = "`tool_call_id` is required for role \"tool\" (the ID of the tool call it answers) and only allowed there."
+  }
+  validation {
+    condition     = alltrue([for m in var.messages : m.role == "assistant" ? true : (m.function_call == null && try(length(m.tool_calls), 0) == 0)])
+    error_message = "`function_call` and `tool_calls` are only allowed on messages with role \"assistant\"."
+  }
+  validation {
+    condition = alltrue(flatten([for m in var.messages : concat(
+      m.function_call == null ? [] : [can(regex("^[a-zA-Z0-9_-]{1,64}$", m.function_call.name))],
+      [for c in(m.tool_calls == null ? [] : m.tool_calls) : can(regex("^[a-zA-Z0-9_-]{1,64}$", c.function.name)) && c.type == "function" && length(c.id) > 0],
+    )]))
+    error_message = "In messages, function_call.name and tool_calls[*].function.name must be function names (1 to 64 letters, digits, underscores or dashes), tool_calls[*].type must be \"function\" and tool_calls[*].id must not be empty."
+  }
+}
+
+variable "functions" {
+  description = "A list of functions the model may generate JSON inputs for: `{ name, description, parameters }`, `parameters` being a JSON Schema object as a JSON string (`jsonencode({...})`). Legacy; see `tools`."
+  type = list(object({
+    name        = string
+    description = optional(string)
+    parameters  = optional(string)
+  }))
+  default = null
+
+  validation {
+    condition     = var.functions == null ? true : length(var.functions) >= 1 && length(var.functions) <= 128
+    error_message = "functions must hold 1 to 128 functions when set (use null for none)."
+  }
+  validation {
+    condition     = var.functions == null ? true : alltrue([for f in var.functions : can(regex("^[a-zA-Z0-9_-]{1,64}$", f.name))])
+    error_message = "Each function name must be 1 to 64 letters, digits, underscores or dashes (^[a-zA-Z0-9_-]{1,64}$)."
+  }
+  validation {
+    condition     = var.functions == null ? true : length(distinct([for f in var.functions : f.name])) == length(var.functions)
+    error_message = "Function names must be unique."
+  }
+  validation {
+    condition     = var.functions == null ? true : alltrue([for f in var.functions : f.parameters == null ? true : can(keys(jsondecode(f.parameters)))])
+    error_message = "Each function's parameters must be a JSON object (a JSON Schema), e.g. jsonencode({ type = \"object\", properties = {} })."
+  }
+}
+
+variable "function_call" {
+  description = "Controls how the model responds to function calls: \"none\", \"auto\" or the name of one of `functions` to force it. Needs `functions`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.function_call == null ? true : contains(["none", "auto"], var.function_call) || can(regex("^[a-zA-Z0-9_-]{1,64}$", var.function_call))
+    error_message = "function_call must be \"none\", \"auto\" or a function name (1 to 64 letters, digits, underscores or dashes)."
+  }
+}
+
+variable "temperature" {
+  description = "What sampling temperature to use (0-2)"
+  type        = number
+  default     = 1.0
+  nullable    = false
+
+  validation {
+    condition     = var.temperature >= 0 && var.temperature <= 2
+    error_message = "temperature must be between 0 and 2."
+  }
+}
+
+variable "max_tokens" {
+  description = "Maximum tokens to generate"
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_tokens == null ? true : var.max_tokens >= 1 && floor(var.max_tokens) == var.max_tokens
+    error_message = "max_tokens must be a whole number of at least 1."
+  }
+}
+
+variable "top_p" {
+  description = "Nucleus sampling parameter (0-1)"
+  type        = number
+  default     = 1.0
+  nullable    = false
+
+  validation {
+    condition     = var.top_p >= 0 && var.top_p <= 1
+    error_message = "top_p must be between 0 and 1."
+  }
+}
+
+variable "n" {
+  description = "Number of chat completion choices to generate"
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.n >= 1 && var.n <= 128 && floor(var.n) == var.n
+    error_message = "n must be a whole number from 1 to 128."
+  }
+}
+
+variable "stop" {
+  description = "Up to 4 sequences where the API will stop generating further tokens"
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.stop == null ? true : length(var.stop) <= 4
+    error_message = "stop may hold at most 4 sequences."
+  }
+  validation {
+    condition     = var.stop == null ? true : alltrue([for s in var.stop : s != null && s != ""])
+    error_message = "stop sequences must not be empty strings."
+  }
+}
+
+variable "presence_penalty" {
+  description = "Penalty for new tokens based on presence (-2.0 to 2.0)"
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.presence_penalty >= -2 && var.presence_penalty <= 2
+    error_message = "presence_penalty must be between -2.0 and 2.0."
+  }
+}
+
+variable "frequency_penalty" {
+  description = "Penalty for new tokens based on frequency (-2.0 to 2.0)"
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.frequency_penalty >= -2 && var.frequency_penalty <= 2
+    error_message = "frequency_penalty must be between -2.0 and 2.0."
+  }
+}
+
+variable "user" {
+  description = "A unique identifier representing your end-user"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.user == null ? true : length(var.user) > 0
+    error_message = "user must not be empty (use null for none)."
+  }
+}
+
+variable "store" {
+  description = "Store the completion at the API (Chat Completions store) so the data sources can look it up and list it. Destroying deletes it."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "metadata" {
+  description = "Up to 16 key-value pairs kept with a stored completion (keys up to 64 characters, values up to 512), usable to filter `openai_chat_completions`. Changing it updates the completion in place."
+  type        = map(string)
+  default     = null
+
+  validation {
+    condition     = var.metadata == null ? true : length(var.metadata) <= 16
+    error_message = "metadata may hold at most 16 key-value pairs."
+  }
+  validation {
+    condition     = var.metadata == null ? true : alltrue([for k, v in var.metadata : length(k) >= 1 && length(k) <= 64])
+    error_message = "metadata keys must be 1 to 64 characters long."
+  }
+  validation {
+    condition     = var.metadata == null ? true : alltrue([for k, v in var.metadata : v == null ? false : length(v) <= 512])
+    error_message = "metadata values must be strings of at most 512 characters."
+  }
+}
+
+variable "tools" {
+  description = "Tools the model may call: `[{ type = \"function\", function = { name, description, parameters, strict } }]`, `parameters` being a JSON Schema object as a JSON string."
+  type = list(object({
+    type = optional(string, "function")
+    function = object({
+      name        = string
+      description = optional(string)
+      parameters  = optional(string)
+      strict      = optional(bool)
+    })
+  }))
+  default = null
+
+  validation {
+    condition     = var.tools == null ? true : length(var.tools) >= 1 && length(var.tools) <= 128
+    error_message = "tools must hold 1 to 128 tools when set (use null for none)."
+  }
+  validation {
+    condition     = var.tools == null ? true : alltrue([for t in var.tools : t.type == "function"])
+    error_message = "Each tool's type must be \"function\"."
+  }
+  validation {
+    condition     = var.tools == null ? true : alltrue([for t in var.tools : can(regex("^[a-zA-Z0-9_-]{1,64}$", t.function.name))])
+    error_message = "Each tool's function name must be 1 to 64 letters, digits, underscores or dashes (^[a-zA-Z0-9_-]{1,64}$)."
+  }
+  validation {
+    condition     = var.tools == null ? true : length(distinct([for t in var.tools : t.function.name])) == length(var.tools)
+    error_message = "Tool function names must be unique."
+  }
+  validation {
+    condition     = var.tools == null ? true : alltrue([for t in var.tools : t.function.parameters == null ? true : can(keys(jsondecode(t.function.parameters)))])
+    error_message = "Each tool's function.parameters must be a JSON object (a JSON Schema), e.g. jsonencode({ type = \"object\", properties = {} })."
+  }
+}
+
+variable "tool_choice" {
+  description = "Which tool the model calls: \"none\", \"auto\", \"required\" or the name of a function in `tools`. Needs `tools` (except \"none\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tool_choice == null ? true : contains(["none", "auto", "required"], var.tool_choice) || can(regex("^[a-zA-Z0-9_-]{1,64}$", var.tool_choice))
+    error_message = "tool_choice must be \"none\", \"auto\", \"required\" or a function name (1 to 64 letters, digits, underscores or dashes)."
+  }
+}
+
+variable "response_format" {
+  description = "Output format: `{ type = \"text\" }`, `{ type = \"json_object\" }` or `{ type = \"json_schema\", json_schema = { name, description, schema, strict } }`, `schema` being a JSON Schema object as a JSON string."
+  type = object({
+    type = string
+    json_schema = optional(object({
+      name        = string
+      description = optional(string)
+      schema      = optional(string)
+      strict      = optional(bool)
+    }))
+  })
+  default = null
+
+  validation {
+    condition     = var.response_format == null ? true : contains(["text", "json_object", "json_schema"], var.response_format.type)
+    error_message = "response_format.type must be \"text\", \"json_object\" or \"json_schema\"."
+  }
+  validation {
+    condition     = var.response_format == null ? true : (var.response_format.type == "json_schema") == (var.response_format.json_schema != null)
+    error_message = "response_format.json_schema is required when type is \"json_schema\" and only allowed then."
+  }
+  validation {
+    condition     = try(var.response_format.json_schema, null) == null ? true : can(regex("^[a-zA-Z0-9_-]{1,64}$", var.response_format.json_schema.name))
+    error_message = "response_format.json_schema.name must be 1 to 64 letters, digits, underscores or dashes."
+  }
+  validation {
+    condition     = try(var.response_format.json_schema.schema, null) == null ? true : can(keys(jsondecode(var.response_format.json_schema.schema)))
+    error_message = "response_format.json_schema.schema must be a JSON object (a JSON Schema), e.g. jsonencode({ type = \"object\", properties = {} })."
+  }
+}
+
+variable "seed" {
+  description = "Best-effort deterministic sampling: repeated requests with the same seed and inputs should return the same result."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.seed == null ? true : floor(var.seed) == var.seed
+    error_message = "seed must be a whole number."
+  }
+}
+
+variable "keepers" {
+  description = "Arbitrary values that, when changed, generate a new completion (as in hashicorp/random)."
+  type        = map(string)
+  default     = null
+}
