@@ -149,7 +149,9 @@ def test_refresh_rereads_and_destroy_deletes_stored_completion(ws, local):
     completion_id = created(ws, local)
     code, result = ws.plan_exit_code()
     assert code == 0, result
-    assert [(r["method"], r["path"]) for r in local.requests()] == [("GET", f"/v1/chat/completions/{completion_id}")]
+    assert [(r["method"], r["path"]) for r in local.requests()] == [
+        ("GET", f"/v1/chat/completions/{completion_id}")
+    ]
 
     local.clear_requests()
     ws.destroy()
