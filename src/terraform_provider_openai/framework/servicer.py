@@ -25,7 +25,7 @@ import msgpack
 from tf.gen import tfplugin_pb2 as pb
 from tf.provider import ProviderServicer as _TfProviderServicer
 from tf.types import Unknown
-from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value
+from tf.utils import Diagnostics, _to_attribute_path
 
 from terraform_provider_openai.framework.resource import Context, PlanContext
 from terraform_provider_openai.framework.schema import decode_state, encode_state
@@ -39,6 +39,28 @@ def _msgpack_default(obj: Any) -> Any:
     if obj is Unknown:
         return msgpack.ExtType(0, b"\x00")
     raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+# cty's msgpack extension types for an unknown value: 0 (plain) and 12 (an unknown with
+# refinements such as "not null" or a string prefix, Terraform 1.6+). `tf` only knows the first, so
+# an unknown refined by Terraform (e.g. `jsonencode()` of an unknown) reached the provider as a raw
+# ExtType and broke validation.
+_UNKNOWN_EXT_CODES = (0, 12)
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    if code in _UNKNOWN_EXT_CODES:
+        return Unknown
+    return msgpack.ExtType(code, data)
+
+
+def read_dynamic_value(value: pb.DynamicValue) -> Any:
+    """A DynamicValue as Python values, every kind of unknown as `Unknown`."""
+    if value.json:
+        return json.loads(value.json)
+    if value.msgpack:
+        return msgpack.unpackb(value.msgpack, ext_hook=_ext_hook)
+    return None
 
 
 def to_dynamic_value(value: Any) -> pb.DynamicValue:
