@@ -47,7 +47,8 @@ API_DEFAULTS: dict[str, Any] = {
 }
 
 _FUNCTION_CALL = Object({"name": String(), "arguments": String()})
-_TOOL_CALL = Object({"id": String(), "type": String(), "function": _FUNCTION_CALL})
+# `type` may be left out (it can only be "function"), as in `tools`
+_TOOL_CALL = Object({"id": String(), "type": String(), "function": _FUNCTION_CALL}, optional=["type"])
 
 
 def message_attributes(computed: bool = False) -> list[Attribute]:
@@ -160,7 +161,8 @@ def _message_body(m: dict[str, Any]) -> dict[str, Any]:
             "tool_call_id": m.get("tool_call_id"),
         }
     )
-    if m.get("role") == "assistant" and m.get("content") is None:
+    if m.get("role") in ("assistant", "function") and m.get("content") is None:
+        # the API wants the key present (null) for these two roles: a function may return nothing
         body["content"] = None
     if m.get("function_call") is not None:
         body["function_call"] = _drop_none(dict(m["function_call"]))

@@ -18,8 +18,11 @@ from tf.utils import Diagnostics
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 ROLES = ("system", "developer", "user", "assistant", "function", "tool")
-REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
-SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority")
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority", "fast")
+TOKEN_ID = re.compile(r"^[0-9]+$")  # not str.isdigit(): that also accepts "²" and other Unicode digits
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
 METADATA_MAX_PAIRS = 16
 METADATA_MAX_KEY = 64
@@ -96,7 +99,8 @@ class Checker:
             self.error(path, f"must be a JSON object (use jsonencode({{...}})); it is not valid JSON: {exc}.")
             return
         if not isinstance(parsed, dict):
-            self.error(path, f"must be a JSON object (a JSON Schema), got a JSON {type(parsed).__name__}.")
+            kind = "null" if parsed is None else _JSON_TYPES.get(type(parsed), type(parsed).__name__)
+            self.error(path, f"must be a JSON object (a JSON Schema), got a JSON {kind}.")
 
     def metadata(self, value: Any, path: Path) -> None:
         if not known(value):
@@ -156,13 +160,26 @@ def validate_messages(c: Checker, messages: Any) -> None:
         if known(role) and role != "assistant" and known(function_call):
             c.error([*base, "function_call"], f"is only allowed on messages with role 'assistant', not {role!r}.")
         if known(function_call):
-            c.name(function_call.get("name"), [*base, "function_call", "name"], "function name")
+            _called_function(c, function_call, [*base, "function_call"])
         for j, call in _items(tool_calls):
-            fn = call.get("function") or {}
+            fn = call.get("function")
+            if call.get("id") is None:
+                c.error([*base, "tool_calls", (j,), "id"], "is required (the ID a later tool message answers).")
             c.not_empty(call.get("id"), [*base, "tool_calls", (j,), "id"])
             c.one_of(call.get("type"), [*base, "tool_calls", (j,), "type"], ("function",))
-            if known(fn):
-                c.name(fn.get("name"), [*base, "tool_calls", (j,), "function", "name"], "function name")
+            if fn is None:
+                c.error([*base, "tool_calls", (j,), "function"], "is required: `{ name, arguments }`.")
+            elif known(fn):
+                _called_function(c, fn, [*base, "tool_calls", (j,), "function"])
+
+
+def _called_function(c: Checker, call: dict[str, Any], path: Path) -> None:
+    """A function call an assistant made: `{ name, arguments }`, both required by the API."""
+    if call.get("name") is None:
+        c.error([*path, "name"], "is required (the name of the function called).")
+    c.name(call.get("name"), [*path, "name"], "function name")
+    if call.get("arguments") is None:
+        c.error([*path, "arguments"], "is required: the arguments as a JSON string (\"{}\" for none).")
 
 
 def validate_functions(c: Checker, functions: Any, function_call: Any) -> None:
@@ -240,22 +257,22 @@ def validate_sampling(c: Checker, config: dict[str, Any]) -> None:
     c.number_range(config.get("frequency_penalty"), ["frequency_penalty"], -2, 2)
     c.at_least(config.get("max_tokens"), ["max_tokens"], 1)
     c.at_least(config.get("max_completion_tokens"), ["max_completion_tokens"], 1)
-    seed = config.get("seed")
-    if known(seed) and isinstance(seed, float) and not seed.is_integer():
-        c.error(["seed"], f"must be a whole number, got {seed}.")
+    c.number_range(config.get("seed"), ["seed"], INT64_MIN, INT64_MAX, integer=True)
     stop = config.get("stop")
     if known(stop):
         if len(stop) > 4:
             c.error(["stop"], f"may hold at most 4 sequences, got {len(stop)}.")
+        elif len(stop) == 0:
+            c.error(["stop"], "must hold 1 to 4 sequences when set (leave it out for none).")
         for i, seq in _items(stop):
             if seq == "":
                 c.error(["stop", (i,)], "must not be an empty string.")
     bias = config.get("logit_bias")
     if known(bias):
         for token, value in bias.items():
-            if not token.isdigit():
+            if not TOKEN_ID.match(token):
                 c.error(["logit_bias", (token,)], f"keys must be token IDs (whole numbers as strings); got {token!r}.")
-            c.number_range(value, ["logit_bias", (token,)], -100, 100)
+            c.number_range(value, ["logit_bias", (token,)], -100, 100, integer=True)
     top_logprobs = config.get("top_logprobs")
     c.number_range(top_logprobs, ["top_logprobs"], 0, 20, integer=True)
     logprobs = config.get("logprobs")
