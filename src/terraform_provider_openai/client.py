@@ -9,11 +9,14 @@ SDK exceptions become :mod:`terraform_provider_openai.errors`, with the API key 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from terraform_provider_openai.errors import APIError, ConfigurationError, NotFoundError, TransportError
+
+#: The most items one list call may ask for (the API's cap).
+MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,11 @@ class APIClient:
                 retries=self.max_retries,
             ) from None
         except openai.APITimeoutError:
+            wait = 600 if self.settings.timeout is None else self.settings.timeout
+            attempts = self.max_retries + 1
             raise TransportError(
-                f"The request timed out (after {self.max_retries} retries). "
+                f"The request timed out: no answer within {wait:g} s "
+                f"({attempts} attempt{'' if attempts == 1 else 's'}). "
                 "Raise `timeout` or `max_retries` in the provider block, or check the server."
             ) from None
         except openai.APIConnectionError as exc:
@@ -167,21 +173,26 @@ class APIClient:
             return False
         return True
 
-    def _pages(self, first_page: Any, limit: int | None) -> Iterator[tuple[dict[str, Any], bool]]:
-        page = first_page
-        seen = 0
+    def _paginate(
+        self, fetch: Any, limit: int | None, page_size: int | None, after: str | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` items (all when None), asking pages of at most `page_size` (default and
+        cap 100) and never more than still needed; each next page starts after the last item.
+        Returns the items and whether more exist beyond them."""
+        size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        items: list[dict[str, Any]] = []
+        cursor = after
         while True:
-            items = [item.to_dict() for item in page.data]
+            want = size if limit is None else min(size, limit - len(items))
+            page = self._call(fetch, cursor, want)
+            data = [item.to_dict() for item in page.data]
+            items.extend(data)
             has_more = bool(getattr(page, "has_more", False))
-            for index, item in enumerate(items):
-                seen += 1
-                # whether anything comes after this item, on this page or a later one
-                yield item, has_more or index < len(items) - 1
-                if limit is not None and seen >= limit:
-                    return
-            if not has_more or not items:
-                return
-            page = self._call(page.get_next_page)
+            if limit is not None and len(items) >= limit:
+                return items[:limit], has_more or len(items) > limit
+            if not has_more or not data:
+                return items, False
+            cursor = data[-1]["id"]
 
     def list_chat_completions(
         self,
@@ -191,14 +202,19 @@ class APIClient:
         order: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        page_size: int | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
         """Up to `limit` stored completions (all when None), following pages; and whether more exist."""
-        params: dict[str, Any] = {"limit": min(limit, 100) if limit else 100}
-        for key, value in (("model", model), ("metadata", metadata or None), ("order", order), ("after", after)):
+        filters: dict[str, Any] = {}
+        for key, value in (("model", model), ("metadata", metadata or None), ("order", order)):
             if value is not None:
-                params[key] = dict(value) if key == "metadata" else value
-        first = self._call(lambda: self._client().chat.completions.list(**params))
-        return self._collect(first, limit)
+                filters[key] = dict(value) if key == "metadata" else value
+
+        def fetch(cursor: str | None, size: int) -> Any:
+            extra = {"after": cursor} if cursor is not None else {}
+            return self._client().chat.completions.list(limit=size, **filters, **extra)
+
+        return self._paginate(fetch, limit, page_size, after)
 
     def list_chat_completion_messages(
         self,
@@ -207,19 +223,13 @@ class APIClient:
         order: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        page_size: int | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
-        params: dict[str, Any] = {"limit": min(limit, 100) if limit else 100}
-        if order is not None:
-            params["order"] = order
-        if after is not None:
-            params["after"] = after
-        first = self._call(lambda: self._client().chat.completions.messages.list(completion_id, **params))
-        return self._collect(first, limit)
+        """Up to `limit` input messages of a stored completion (all when None), following pages."""
+        filters: dict[str, Any] = {"order": order} if order is not None else {}
 
-    def _collect(self, first: Any, limit: int | None) -> tuple[list[dict[str, Any]], bool]:
-        items: list[dict[str, Any]] = []
-        has_more = False
-        for item, more in self._pages(first, limit):
-            items.append(item)
-            has_more = more
-        return items, has_more
+        def fetch(cursor: str | None, size: int) -> Any:
+            extra = {"after": cursor} if cursor is not None else {}
+            return self._client().chat.completions.messages.list(completion_id, limit=size, **filters, **extra)
+
+        return self._paginate(fetch, limit, page_size, after)
