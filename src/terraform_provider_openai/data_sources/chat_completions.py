@@ -7,12 +7,13 @@ from typing import Any
 from tf.schema import Schema
 from tf.utils import Diagnostics
 
+from terraform_provider_openai.client import MAX_PAGE_SIZE
 from terraform_provider_openai.errors import ProviderError
 from terraform_provider_openai.framework.resource import Context, DataSourceBase, State
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Bool, List, Map, Number, Object, String
 from terraform_provider_openai.outputs import CHOICE, USAGE, completion_outputs
-from terraform_provider_openai.validation import validate_listing
+from terraform_provider_openai.validation import Checker, validate_listing
 
 DEFAULT_LIMIT = 20
 
@@ -47,6 +48,13 @@ _SCHEMA = Schema(
             optional=True,
         ),
         attribute(
+            "page_size",
+            Number(),
+            f"How many completions to ask for per API call, 1 to {MAX_PAGE_SIZE} (default {MAX_PAGE_SIZE}). "
+            "Only the number of calls changes, not the result: `limit` results are returned either way.",
+            optional=True,
+        ),
+        attribute(
             "chat_completions",
             List(_ITEM),
             "The completions found: `id`, `created`, `model`, `metadata`, `content`, `finish_reason`, "
@@ -54,7 +62,9 @@ _SCHEMA = Schema(
             computed=True,
         ),
         attribute("has_more", Bool(), "Whether more completions match beyond `limit`.", computed=True),
-        attribute("first_id", String(), "ID of the first completion returned (null when none).", computed=True),
+        attribute(
+            "first_id", String(), "ID of the first completion returned (null when none).", computed=True
+        ),
         attribute("last_id", String(), "ID of the last completion returned (null when none).", computed=True),
     ],
     description="Lists chat completions stored with `store = true`, filtered by model and metadata.",
@@ -84,6 +94,7 @@ class ChatCompletionsDataSource(DataSourceBase):
 
     def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
         validate_listing(diags, config)
+        Checker(diags).number_range(config.get("page_size"), ["page_size"], 1, MAX_PAGE_SIZE, integer=True)
 
     def read(self, ctx: Context, config: State) -> State | None:
         client = self.provider.api(ctx.diagnostics, "List Chat Completions Error")
@@ -97,6 +108,7 @@ class ChatCompletionsDataSource(DataSourceBase):
                 order=config.get("order"),
                 after=config.get("after"),
                 limit=limit,
+                page_size=int(config["page_size"]) if config.get("page_size") is not None else None,
             )
         except ProviderError as exc:
             ctx.diagnostics.add_error("List Chat Completions Error", exc.detail())
