@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
+from openai import OpenAI
+
 from tests.support.terraform import provider_block, required_providers
 
 
@@ -263,3 +265,29 @@ def test_chat_completion_messages_lists_the_request_messages(ws, local):
     after_first = out["after_first"]
     assert [m["id"] for m in after_first["messages"]] == [m["id"] for m in messages[1:3]]
     assert after_first["has_more"] is True
+
+
+def test_unknown_after_cursor_is_an_error_naming_after(ws, local):
+    client = OpenAI(base_url=local.base_url, api_key="sk-local-test", max_retries=0)
+    completion = client.chat.completions.create(
+        model="gpt-4o", store=True, messages=[{"role": "user", "content": "hi"}]
+    )
+    ws.write(
+        header(local)
+        + f"""
+data "openai_chat_completion_messages" "m" {{
+  completion_id = "{completion.id}"
+  after         = "msg-nope"
+}}
+data "openai_chat_completions" "l" {{
+  after = "chatcmpl-nope"
+}}
+"""
+    )
+    ws.init()
+    code, result = ws.plan_exit_code()
+    assert code == 1
+    shown = flat(result.output)
+    assert f"after: no message with ID 'msg-nope' in chat completion '{completion.id}'" in shown
+    assert "after: no stored chat completion with ID 'chatcmpl-nope' to list after" in shown
+    assert "Chat Completion Not Found" not in shown

@@ -15,11 +15,18 @@ from terraform_provider_openai.validation import Checker
 
 _SCHEMA = Schema(
     attributes=[
-        attribute("completion_id", String(), "ID of a stored chat completion (`chatcmpl-...`).", required=True),
+        attribute(
+            "completion_id", String(), "ID of a stored chat completion (`chatcmpl-...`).", required=True
+        ),
         *[a for a in output_attributes("model") if a.name != "id"],
         attribute("id", String(), "The completion's ID (same as `completion_id`).", computed=True),
         attribute("metadata", Map(String()), "The completion's metadata.", computed=True),
-        attribute("store", Bool(), "Whether the completion is stored (always true for a completion found here).", computed=True),
+        attribute(
+            "store",
+            Bool(),
+            "Whether the completion is stored (always true for a completion found here).",
+            computed=True,
+        ),
         *request_attributes(computed=True),
     ],
     description="Reads a chat completion stored with `store = true`: its answer, usage, metadata and the "

@@ -27,7 +27,9 @@ _MESSAGE = Object(
 
 _SCHEMA = Schema(
     attributes=[
-        attribute("completion_id", String(), "ID of a stored chat completion (`chatcmpl-...`).", required=True),
+        attribute(
+            "completion_id", String(), "ID of a stored chat completion (`chatcmpl-...`).", required=True
+        ),
         attribute("order", String(), "`asc` (conversation order, the default) or `desc`.", optional=True),
         attribute("after", String(), "Start after the message with this ID.", optional=True),
         attribute("limit", Number(), "How many messages to return in total (default: all).", optional=True),
@@ -80,6 +82,14 @@ class ChatCompletionMessagesDataSource(DataSourceBase):
                 completion_id, order=config.get("order"), after=config.get("after"), limit=limit
             )
         except NotFoundError as exc:
+            if exc.param == "after":  # the cursor, not the completion, is unknown
+                ctx.diagnostics.add_error(
+                    "Invalid after",
+                    f"after: no message with ID {config.get('after')!r} in chat completion {completion_id!r}.\n"
+                    f"{exc.detail()}",
+                    path=["after"],
+                )
+                return None
             ctx.diagnostics.add_error(
                 "Chat Completion Not Found",
                 f"No stored chat completion with ID {completion_id!r}.\n{exc.detail()}",

@@ -8,7 +8,7 @@ from tf.schema import Schema
 from tf.utils import Diagnostics
 
 from terraform_provider_openai.client import MAX_PAGE_SIZE
-from terraform_provider_openai.errors import ProviderError
+from terraform_provider_openai.errors import NotFoundError, ProviderError
 from terraform_provider_openai.framework.resource import Context, DataSourceBase, State
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Bool, List, Map, Number, Object, String
@@ -110,6 +110,14 @@ class ChatCompletionsDataSource(DataSourceBase):
                 limit=limit,
                 page_size=int(config["page_size"]) if config.get("page_size") is not None else None,
             )
+        except NotFoundError as exc:
+            # the only ID a list call names is its `after` cursor
+            ctx.diagnostics.add_error(
+                "Invalid after",
+                f"after: no stored chat completion with ID {config.get('after')!r} to list after.\n{exc.detail()}",
+                path=["after"],
+            )
+            return None
         except ProviderError as exc:
             ctx.diagnostics.add_error("List Chat Completions Error", exc.detail())
             return None
