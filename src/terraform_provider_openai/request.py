@@ -46,6 +46,9 @@ API_DEFAULTS: dict[str, Any] = {
     "service_tier": "auto",
 }
 
+# Service tiers an answer reports only when the request asked for them.
+REQUESTED_ONLY_TIERS = ("flex", "priority")
+
 _FUNCTION_CALL = Object({"name": String(), "arguments": String()})
 # `type` may be left out (it can only be "function"), as in `tools`
 _TOOL_CALL = Object({"id": String(), "type": String(), "function": _FUNCTION_CALL}, optional=["type"])
@@ -310,8 +313,12 @@ def settings_from_stored(stored: dict[str, Any], drop_defaults: bool) -> dict[st
     values["stop"] = [stop] if isinstance(stop, str) else stop
     values["logit_bias"] = stored.get("logit_bias") or None
     if drop_defaults:
-        # `service_tier` in an answer is the tier that served it, not the one asked for
-        values["service_tier"] = None
+        # `service_tier` in an answer is the tier that served it, not the one asked for: `auto`
+        # is served as `default` (or `scale`), so those say nothing about the request. `flex` and
+        # `priority` are only served when asked for: keep them, or a configuration asking for
+        # them would plan a new completion (and delete the imported one) right after an import.
+        if values["service_tier"] not in REQUESTED_ONLY_TIERS:
+            values["service_tier"] = None
         for name, default in API_DEFAULTS.items():
             if name in values and values[name] == default:
                 values[name] = None

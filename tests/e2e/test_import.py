@@ -189,3 +189,49 @@ def test_import_of_unknown_id_is_an_error_naming_it(ws, local):
     code, result = ws.plan_exit_code()
     assert code == 1
     assert "No stored chat completion with ID 'chatcmpl-doesnotexist'" in flat(result.output)
+
+
+LEGACY_RESOURCE = """
+resource "openai_chat_completion" "x" {
+  model                 = "gpt-4o"
+  store                 = true
+  messages              = [{ role = "user", content = "What time is it?", name = "bob" }]
+  functions             = [{ name = "get_time", description = "The time", parameters = jsonencode({ type = "object", properties = {} }) }]
+  function_call         = "get_time"
+  n                     = 2
+  logit_bias            = { "50256" = -100 }
+  user                  = "user-1"
+  max_completion_tokens = 20
+  logprobs              = true
+  top_logprobs          = 2
+  reasoning_effort      = "low"
+  service_tier          = "flex"
+}
+"""
+
+
+def test_reimport_of_completion_with_legacy_functions_and_other_settings_plans_no_change(ws, local):
+    ws.write(header(local) + LEGACY_RESOURCE)
+    ws.init()
+    ws.apply()
+    created = ws.resource(ADDR)
+    ws.run("state", "rm", ADDR)
+    ws.run("import", "-no-color", "-input=false", ADDR, created["id"])
+    imported = ws.resource(ADDR)
+    for name in (
+        "functions",
+        "function_call",
+        "n",
+        "logit_bias",
+        "user",
+        "max_completion_tokens",
+        "logprobs",
+        "top_logprobs",
+        "reasoning_effort",
+        "service_tier",
+        "messages",
+        "choices",
+    ):
+        assert imported[name] == created[name], name
+    code, result = ws.plan_exit_code()
+    assert code == 0, result
