@@ -43,11 +43,16 @@ class Number(TfType):
         return value
 
     def encode(self, value: Any) -> Any:
-        if _is_unset(value) or isinstance(value, bool) or isinstance(value, int):
+        if _is_unset(value) or isinstance(value, bool):
             return value
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            # exact: Terraform sends a whole number as a float only when the float is exact
+            # (-2**63 arrives as -9.223372036854775808e18; its repr would read back differently)
+            value = int(value)
+        if isinstance(value, int):
+            # msgpack holds 64-bit integers; larger ones go as the exact decimal string
+            return value if -(2**63) <= value < 2**64 else str(value)
         if isinstance(value, float):
-            if math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
-                return int(value)
             # repr() is the shortest string that reads back as the same float: Terraform parses
             # it as the exact decimal the user wrote (0.7, not 0.6999999999999999555910790149937).
             return repr(value)
