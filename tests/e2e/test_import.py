@@ -136,8 +136,15 @@ def test_import_command_rebuilds_inputs_and_matching_config_plans_no_change(ws, 
     _, completion_id = stored_completion(local)
     ws.write(header(local) + RESOURCE)
     ws.init()
+    local.clear_requests()
     result = ws.run("import", "-no-color", "-input=false", ADDR, completion_id)
     assert "Import successful!" in result.stdout
+    # the inputs come from the completion and its messages route; nothing is created
+    called = {(r["method"], r["path"]) for r in local.requests()}
+    assert called == {
+        ("GET", f"/v1/chat/completions/{completion_id}"),
+        ("GET", f"/v1/chat/completions/{completion_id}/messages"),
+    }
     check_imported_state(ws.resource(ADDR), completion_id)
 
     local.clear_requests()
