@@ -1,0 +1,174 @@
+"""SDK errors -> provider errors, with the SDK's HTTP replaced by `httpx2.MockTransport`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+from tf.utils import Diagnostics
+
+from terraform_provider_openai.client import APIClient, ClientSettings
+from terraform_provider_openai.errors import APIError, ConfigurationError, NotFoundError, TransportError
+from terraform_provider_openai.provider import OpenAIProvider
+
+KEY = "sk-unit-secret-123456"
+BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def client_with(handler: Callable[[httpx2.Request], httpx2.Response], **settings: Any) -> APIClient:
+    s = ClientSettings(api_key=KEY, base_url="http://api.test/v1", **settings)
+    client = APIClient(s)
+    client._sdk = openai.OpenAI(
+        api_key=KEY,
+        base_url=s.base_url,
+        max_retries=client.max_retries,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    )
+    return client
+
+
+def error(
+    status: int, err: dict[str, Any], headers: dict[str, str] | None = None
+) -> Callable[..., httpx2.Response]:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
+            status, json={"error": err}, headers={"x-request-id": "req_abc", **(headers or {})}
+        )
+
+    return handler
+
+
+def test_success_returns_the_completion_dict() -> None:
+    seen: list[httpx2.Request] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return httpx2.Response(
+            200,
+            json={
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "gpt-4o",
+                "choices": [],
+            },
+        )
+
+    answer = client_with(handler).create_chat_completion(BODY)
+    assert answer["id"] == "chatcmpl-1"
+    assert seen[0].url.path == "/v1/chat/completions"
+    assert json.loads(seen[0].content) == BODY
+    assert seen[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_api_error_carries_every_fact_and_never_the_key() -> None:
+    handler = error(
+        400,
+        {
+            "type": "invalid_request_error",
+            "code": "invalid_value",
+            "param": "messages[0].role",
+            "message": f"bad key {KEY}",
+        },
+    )
+    with pytest.raises(APIError) as info:
+        client_with(handler).create_chat_completion(BODY)
+    exc = info.value
+    assert (exc.status, exc.type, exc.code, exc.param, exc.request_id) == (
+        400,
+        "invalid_request_error",
+        "invalid_value",
+        "messages[0].role",
+        "req_abc",
+    )
+    detail = exc.detail()
+    assert "HTTP 400: bad key ***" in detail
+    assert "type: invalid_request_error, code: invalid_value, param: messages[0].role" in detail
+    assert "request id: req_abc" in detail
+    assert KEY not in detail
+
+
+def test_rate_limit_after_retries_suggests_max_retries() -> None:
+    handler = error(
+        429,
+        {"type": "requests", "code": "rate_limit_exceeded", "message": "slow down"},
+        {"retry-after-ms": "1"},
+    )
+    calls = []
+
+    def counting(request: httpx2.Request) -> httpx2.Response:
+        calls.append(request)
+        return handler(request)
+
+    with pytest.raises(APIError) as info:
+        client_with(counting, max_retries=1).create_chat_completion(BODY)
+    assert len(calls) == 2
+    assert "still rate limited after 1 retries" in info.value.detail()
+    assert "max_retries" in info.value.detail()
+
+
+def test_not_found_is_its_own_error_and_delete_tolerates_it() -> None:
+    handler = error(404, {"type": "invalid_request_error", "code": "not_found", "message": "gone"})
+    client = client_with(handler)
+    with pytest.raises(NotFoundError):
+        client.retrieve_chat_completion("chatcmpl-x")
+    assert client.delete_chat_completion("chatcmpl-x") is False
+
+
+def test_timeout_and_connection_errors_become_transport_errors() -> None:
+    def timeout(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("slow", request=request)
+
+    def refused(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    with pytest.raises(TransportError, match=r"timed out: no answer within 5 s \(1 attempt\)"):
+        client_with(timeout, timeout=5, max_retries=0).create_chat_completion(BODY)
+    with pytest.raises(
+        TransportError, match=r"Could not reach the API at http://api.test/v1/ .*connection refused"
+    ):
+        client_with(refused, max_retries=0).create_chat_completion(BODY)
+
+
+def test_missing_key_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
+        APIClient(ClientSettings(base_url="http://x/v1")).ensure_ready()
+
+
+def test_settings_never_show_secrets() -> None:
+    s = ClientSettings(api_key=KEY, default_headers={"x-secret": "hdr-secret"}, azure_ad_token="tok-secret")
+    assert KEY not in repr(s) and "hdr-secret" not in repr(s) and "tok-secret" not in repr(s)
+
+
+def test_provider_reads_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://env.test/v1")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-env")
+    provider = OpenAIProvider()
+    diags = Diagnostics()
+    provider.configure_provider(diags, {"project": "proj-attr"})
+    s = provider._client.settings
+    assert (s.api_key, s.base_url, s.organization, s.project) == (
+        "sk-env",
+        "http://env.test/v1",
+        "org-env",
+        "proj-attr",
+    )
+    assert not diags.diagnostics
+
+
+def test_provider_config_validation_names_attributes() -> None:
+    diags = Diagnostics()
+    OpenAIProvider().validate_config(
+        diags, {"base_url": "ftp://x", "timeout": 0, "max_retries": -1, "azure_endpoint": "https://a.example"}
+    )
+    assert {d.summary for d in diags.diagnostics} == {
+        "Invalid base_url",
+        "Invalid timeout",
+        "Invalid max_retries",
+        "Conflicting base_url and azure_endpoint",
+    }

@@ -1,0 +1,55 @@
+"""`terraform-provider-openai install`: the same launcher bytes everywhere, and the pointer file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from terraform_provider_openai import PROVIDER_ADDRESS, __version__
+from terraform_provider_openai.install import LAUNCHER, PLATFORMS, POINTER_NAME, install, main
+
+
+def test_launcher_is_identical_for_every_platform(tmp_path: Path) -> None:
+    current = install(tmp_path, python="/opt/py/bin/python3")
+    base = tmp_path.joinpath(*PROVIDER_ADDRESS.split("/"), __version__)
+    launchers = sorted(base.glob(f"*/terraform-provider-openai_v{__version__}"))
+    assert {p.parent.name for p in launchers} >= set(PLATFORMS)
+    assert current in launchers
+    assert {p.read_bytes() for p in launchers} == {LAUNCHER.encode()}
+    assert all(os.access(p, os.X_OK) for p in launchers)
+    # the Python is recorded next to the mirror, not inside the package
+    assert (tmp_path / POINTER_NAME).read_text() == "/opt/py/bin/python3\n"
+    assert "/opt/py" not in LAUNCHER
+
+
+def test_reinstall_overwrites_the_pointer(tmp_path: Path) -> None:
+    install(tmp_path, python="/a/python")
+    install(tmp_path, python="/b/python")
+    assert (tmp_path / POINTER_NAME).read_text() == "/b/python\n"
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_launcher_runs_the_recorded_python(tmp_path: Path) -> None:
+    launcher = install(tmp_path, python=sys.executable)
+    out = subprocess.run(
+        [str(launcher), "version"], capture_output=True, text=True, env={"PATH": os.environ["PATH"]}
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == __version__
+
+
+def test_launcher_without_pointer_explains(tmp_path: Path) -> None:
+    launcher = install(tmp_path, python=sys.executable)
+    (tmp_path / POINTER_NAME).unlink()
+    out = subprocess.run([str(launcher)], capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    assert out.returncode == 1
+    assert "run 'terraform-provider-openai install' again" in out.stderr
+
+
+def test_main_prints_usage_for_a_custom_dir(tmp_path: Path, capsys) -> None:
+    assert main(["--dir", str(tmp_path / "plugins")]) == 0
+    out = capsys.readouterr().out
+    assert f"Installed {PROVIDER_ADDRESS} {__version__}" in out
+    assert "filesystem_mirror" in out  # not an implied mirror: the CLI config is explained
