@@ -79,6 +79,9 @@ def test_metadata_change_updates_in_place(ws, local):
     write_config(ws, local, metadata={"team": "b", "env": "prod"})
     text, plan = saved_plan(ws)
     assert f"# {ADDR} will be updated in-place" in text
+    assert '~ resource "openai_chat_completion" "x" {' in text
+    assert '~ "team" = "a" -> "b"' in text
+    assert "forces replacement" not in text
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in text
     assert actions(plan) == ["update"]
 
