@@ -4,10 +4,11 @@ place), destroy. Plans and refreshes of a completion that is not stored never ca
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.support.localserver import LocalServer
-from tests.support.terraform import Workspace, provider_block, required_providers
+from tests.support.terraform import Result, Workspace, provider_block, required_providers
 
 ADDR = "openai_chat_completion.x"
 
@@ -27,6 +28,12 @@ output "role" { value = openai_chat_completion.x.message.role }
 
 def _creates(server: LocalServer) -> list[dict[str, Any]]:
     return [r for r in server.requests() if r["method"] == "POST" and r["path"] == "/v1/chat/completions"]
+
+
+def _saved_plan(ws: Workspace) -> tuple[Result, dict[str, Any]]:
+    """`terraform plan -out=tfplan`: its text and its JSON; `ws.apply("tfplan")` applies it as is."""
+    result = ws.plan("-out=tfplan")
+    return result, json.loads(ws.run("show", "-json", "tfplan").stdout)
 
 
 def _actions(plan: dict[str, Any], address: str = ADDR) -> list[str]:
@@ -50,11 +57,11 @@ def test_create_plan_again_replace_update_and_destroy(ws: Workspace, local: Loca
     ws.write(_config(local, BASE))
     ws.init()
 
-    code, plan = ws.plan_exit_code()
-    assert code == 2, plan
+    plan, plan_json = _saved_plan(ws)
     assert "Plan: 1 to add, 0 to change, 0 to destroy." in plan.stdout
+    assert _actions(plan_json) == ["create"]
 
-    ws.apply()
+    ws.apply("tfplan")
     state = ws.resource(ADDR)
     assert state["id"].startswith("chatcmpl-")
     assert state["content"] == "Local reply to: Hello there"
@@ -86,12 +93,11 @@ def test_create_plan_again_replace_update_and_destroy(ws: Workspace, local: Loca
 
     # an input change plans a replacement
     ws.write(_config(local, BASE.replace("temperature = 0.7", "temperature = 0.2")))
-    code, plan = ws.plan_exit_code()
-    assert code == 2, plan
+    plan, plan_json = _saved_plan(ws)
     assert "# forces replacement" in plan.stdout
     assert "must be replaced" in plan.stdout
-    assert _actions(ws.plan_json()) in (["delete", "create"], ["create", "delete"])
-    ws.apply()
+    assert _actions(plan_json) == ["delete", "create"]
+    ws.apply("tfplan")
     assert len(_creates(local)) == 2
     state = ws.resource(ADDR)
     assert state["id"] != first_id
@@ -111,10 +117,10 @@ def test_create_plan_again_replace_update_and_destroy(ws: Workspace, local: Loca
     ws.apply()
     assert len(_creates(local)) == 3
     ws.write(_config(local, with_keepers.replace('round = "1"', 'round = "2"')))
-    code, plan = ws.plan_exit_code()
-    assert code == 2, plan
+    plan, plan_json = _saved_plan(ws)
     assert "keepers" in plan.stdout and "# forces replacement" in plan.stdout
-    ws.apply()
+    assert _actions(plan_json) == ["delete", "create"]
+    ws.apply("tfplan")
     assert len(_creates(local)) == 4
     replaced_id = ws.resource(ADDR)["id"]
 
@@ -122,11 +128,10 @@ def test_create_plan_again_replace_update_and_destroy(ws: Workspace, local: Loca
     local.clear_requests()
     with_metadata = with_keepers.replace('round = "1"', 'round = "2"') + '  metadata = { team = "docs" }\n'
     ws.write(_config(local, with_metadata))
-    plan_json = ws.plan_json()
+    plan, plan_json = _saved_plan(ws)
     assert _actions(plan_json) == ["update"]
-    code, plan = ws.plan_exit_code()
     assert "1 to change" in plan.stdout and "forces replacement" not in plan.stdout
-    ws.apply()
+    ws.apply("tfplan")
     state = ws.resource(ADDR)
     assert state["metadata"] == {"team": "docs"}
     assert state["id"] == replaced_id
