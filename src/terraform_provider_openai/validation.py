@@ -54,7 +54,10 @@ class Checker:
 
     def error(self, path: Path, problem: str) -> None:
         label = _label(path)
-        self.diags.add_error(f"Invalid {label}", f"{label} {problem}", path=path)
+        # Terraform cannot follow a path into a nested attribute's element and then points at the
+        # whole resource block; the top-level attribute gets it the right lines. The full location
+        # is in the summary and the detail.
+        self.diags.add_error(f"Invalid {label}", f"{label} {problem}", path=path[:1])
 
     # ---- scalar rules ------------------------------------------------------------------------
     def number_range(self, value: Any, path: Path, low: float, high: float, integer: bool = False) -> None:

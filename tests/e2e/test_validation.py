@@ -360,7 +360,11 @@ def test_bad_input_fails_plan_naming_the_attribute(planned: Planned, case: str, 
     assert any(expected in b for b in mine), f"{expected!r} not in:\n" + "\n".join(mine)
     # the summary names the attribute too (Terraform points list elements at the whole list)
     attribute = expected.split(" ")[0]
-    assert any(b.startswith(f"Error: Invalid {attribute} ") for b in mine), mine
+    ours = [b for b in mine if b.startswith(f"Error: Invalid {attribute} ") and expected in b]
+    assert ours, mine
+    # and the source shown is the attribute's line, not the resource's first line
+    top = re.match(r"\w+", attribute).group(0)
+    assert re.search(rf"\d+: {top} =", ours[0]), ours[0]
     assert planned.requests == []
 
 
