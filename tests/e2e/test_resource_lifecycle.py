@@ -177,3 +177,25 @@ def test_setting_a_default_value_explicitly_does_not_replace(ws: Workspace, loca
     ws.apply()
     assert ws.resource(ADDR)["id"] == before["id"]
     assert len(_creates(local)) == 1
+
+
+def test_numbers_round_trip_exactly(ws: Workspace, local: LocalServer) -> None:
+    body = """
+  model             = "gpt-4o"
+  messages          = [{ role = "user", content = "Numbers" }]
+  temperature       = 0.12345678901234567890
+  top_p             = 0.1
+  frequency_penalty = -1.25
+  seed              = -9223372036854775808
+  max_tokens        = 100000
+  logit_bias        = { "50256" = -100 }
+"""
+    ws.write(_config(local, body))
+    ws.init()
+    ws.apply()
+    sent = _creates(local)[0]["body"]
+    assert sent["seed"] == -(2**63) and sent["max_tokens"] == 100000 and sent["top_p"] == 0.1
+    assert sent["logit_bias"] == {"50256": -100}
+    code, plan = ws.plan_exit_code()
+    assert code == 0, plan
+    assert len(_creates(local)) == 1

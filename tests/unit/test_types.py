@@ -77,3 +77,13 @@ def test_semantic_equality_compares_values_not_encodings() -> None:
     assert not t.semantically_equal([{"x": 0.7}], [{"x": 0.8}])
     assert not t.semantically_equal(None, [])
     assert Map(Number()).semantically_equal({"a": 1}, {"a": 1.0})
+
+
+def test_number_keeps_decimals_a_float_cannot_hold() -> None:
+    n = Number()
+    value = n.decode("0.1234567890123456789")
+    assert value == 0.12345678901234568  # usable as a float (request body, comparisons)
+    assert n.encode(value) == "0.1234567890123456789"  # planned exactly as configured
+    assert not n.semantically_equal(value, n.decode("0.12345678901234568"))
+    assert n.semantically_equal(n.decode("1.50"), 1.5) and n.semantically_equal(2, 2.0)
+    assert type(n.decode("0.7")) is float

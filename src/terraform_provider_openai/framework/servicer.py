@@ -29,6 +29,7 @@ from tf.utils import Diagnostics, _to_attribute_path
 
 from terraform_provider_openai.framework.resource import Context, PlanContext
 from terraform_provider_openai.framework.schema import decode_state, encode_state
+from terraform_provider_openai.framework.types import Number
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,8 @@ class ProviderServicer(_TfProviderServicer):
         klass = self._get_res_cls(request.type_name)
         schema = klass.get_schema()
         if request.raw_state.json:
-            old = json.loads(request.raw_state.json)
+            # numbers as Number decodes them: a decimal a float cannot hold stays exact
+            old = json.loads(request.raw_state.json, parse_float=Number().decode)
         else:  # flatmap state only comes from SDKv1-era providers; there is none of ours
             old = dict(request.raw_state.flatmap)
         current_version = schema.version or 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tf import types as tf_types
@@ -21,6 +22,29 @@ from tf.types import TfType, Unknown
 
 String = tf_types.String
 Bool = tf_types.Bool
+
+
+class ExactFloat(float):
+    """A float that keeps the decimal Terraform sent when the float cannot hold it exactly
+    (``0.12345678901234567890``), so that the planned value is the configured one."""
+
+    text: str
+
+    def __new__(cls, text: str) -> ExactFloat:
+        obj = super().__new__(cls, text)
+        obj.text = text
+        return obj
+
+
+def _exact(value: Any) -> Any:
+    """A number as an exact Decimal (what Terraform compares), anything else as is."""
+    if isinstance(value, ExactFloat):
+        return Decimal(value.text)
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
 
 
 def _is_unset(value: Any) -> bool:
@@ -39,12 +63,21 @@ class Number(TfType):
             try:
                 return int(value)
             except ValueError:
-                return float(value)
+                pass
+            number = float(value)
+            try:
+                if math.isfinite(number) and Decimal(repr(number)) != Decimal(value):
+                    return ExactFloat(value)
+            except InvalidOperation:
+                pass
+            return number
         return value
 
     def encode(self, value: Any) -> Any:
         if _is_unset(value) or isinstance(value, bool):
             return value
+        if isinstance(value, ExactFloat):
+            return value.text
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             # exact: Terraform sends a whole number as a float only when the float is exact
             # (-2**63 arrives as -9.223372036854775808e18; its repr would read back differently)
@@ -59,7 +92,7 @@ class Number(TfType):
         return str(value)
 
     def semantically_equal(self, a_decoded: Any, b_decoded: Any) -> bool:
-        return a_decoded == b_decoded
+        return _exact(a_decoded) == _exact(b_decoded)
 
     def tf_type(self) -> bytes:
         return b'"number"'
@@ -155,4 +188,4 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-__all__ = ["Bool", "List", "Map", "Number", "Object", "String", "Unknown", "contains_unknown"]
+__all__ = ["Bool", "ExactFloat", "List", "Map", "Number", "Object", "String", "Unknown", "contains_unknown"]
