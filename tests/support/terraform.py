@@ -27,11 +27,17 @@ _SCRUBBED_ENV_PREFIXES = ("TF_", "OPENAI_", "AZURE_OPENAI_", "CHECKPOINT_")
 
 def terraform_binary() -> str:
     """`$TERRAFORM`, else `terraform` on PATH, else the one `make` fetched into `.tools/`."""
-    candidates = [os.environ.get("TERRAFORM"), shutil.which("terraform"), str(REPO / ".tools" / "bin" / "terraform")]
+    candidates = [
+        os.environ.get("TERRAFORM"),
+        shutil.which("terraform"),
+        str(REPO / ".tools" / "bin" / "terraform"),
+    ]
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
-    raise RuntimeError("No terraform binary: run `make test` (it fetches one) or set TERRAFORM=/path/to/terraform")
+    raise RuntimeError(
+        "No terraform binary: run `make test` (it fetches one) or set TERRAFORM=/path/to/terraform"
+    )
 
 
 def terraform_version(binary: str) -> tuple[int, int, int]:
@@ -115,7 +121,11 @@ def required_providers() -> str:
 
 def provider_block(base_url: str, api_key: str = "sk-local-test", **settings: Any) -> str:
     """`provider "openai"` pointing at a server; settings are rendered as HCL (strings, numbers, maps)."""
-    lines = [f'  api_key  = "{api_key}"', f'  base_url = "{base_url}"'] if base_url else [f'  api_key = "{api_key}"']
+    lines = (
+        [f'  api_key  = "{api_key}"', f'  base_url = "{base_url}"']
+        if base_url
+        else [f'  api_key = "{api_key}"']
+    )
     for key, value in settings.items():
         lines.append(f"  {key} = {hcl(value)}")
     return 'provider "openai" {\n' + "\n".join(lines) + "\n}\n"
@@ -150,7 +160,9 @@ class Workspace:
         target.write_text(textwrap.dedent(text))
         return target
 
-    def run(self, *args: str, check: bool = True, env: dict[str, str] | None = None, timeout: float = 300) -> Result:
+    def run(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> Result:
         proc = subprocess.run(
             [self.home.binary, *args],
             cwd=self.path,
