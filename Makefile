@@ -62,8 +62,8 @@ bench: setup ## benchmarks: provider start-up, local server throughput, apply of
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_localserver.py
 
-docs: setup ## regenerate docs/ from the provider schema and modules/chat_completion/README.md tables
-	$(PY) scripts/gendocs.py
+docs: setup ## regenerate the Inputs/Outputs tables of modules/chat_completion/README.md
+	$(PY) scripts/module_readme.py
 
 fmt: setup ## format Python and HCL
 	$(PY) -m ruff format src tests benchmarks scripts
