@@ -113,6 +113,8 @@ class Checker:
         for key, item in value.items():
             if len(key) > METADATA_MAX_KEY:
                 self.error(path, f"keys may be at most {METADATA_MAX_KEY} characters; {key[:20]!r}... has {len(key)}.")
+            if item is None:
+                self.error([*path, (key,)], f"values must be strings; the value of {key!r} is null.")
             if known(item) and len(item) > METADATA_MAX_VALUE:
                 self.error(
                     [*path, (key,)],
