@@ -25,7 +25,11 @@ def _time_pass() -> float:
 def _time_handshake(env: dict[str, str]) -> float:
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "terraform_provider_openai"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+        [sys.executable, "-m", "terraform_provider_openai"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -39,7 +43,12 @@ def _time_handshake(env: dict[str, str]) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "HOME": home, "XDG_CACHE_HOME": os.path.join(home, ".cache"), "TF_PLUGIN_MAGIC_COOKIE": "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"}
+        env = {
+            **os.environ,
+            "HOME": home,
+            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+            "TF_PLUGIN_MAGIC_COOKIE": "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        }
         _time_handshake(env)  # warm the certificate cache and the OS file cache
         baseline = statistics.median(_time_pass() for _ in range(RUNS))
         provider = statistics.median(_time_handshake(env) for _ in range(RUNS))

@@ -230,6 +230,8 @@ class APIClient:
 
         def fetch(cursor: str | None, size: int) -> Any:
             extra = {"after": cursor} if cursor is not None else {}
-            return self._client().chat.completions.messages.list(completion_id, limit=size, **filters, **extra)
+            return self._client().chat.completions.messages.list(
+                completion_id, limit=size, **filters, **extra
+            )
 
         return self._paginate(fetch, limit, page_size, after)

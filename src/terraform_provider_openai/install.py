@@ -122,7 +122,9 @@ def main(argv: list[str]) -> int:
         default=None,
         help="plugin directory (default: ~/.terraform.d/plugins, which Terraform searches by itself)",
     )
-    parser.add_argument("--python", default=None, help="Python interpreter that runs the provider (default: this one)")
+    parser.add_argument(
+        "--python", default=None, help="Python interpreter that runs the provider (default: this one)"
+    )
     args = parser.parse_args(argv)
     plugin_dir = (args.dir or default_plugin_dir()).expanduser().absolute()
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 from tf.schema import Attribute
 
-from terraform_provider_openai.framework.schema import NestedAttribute, attribute
+from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Bool, List, Map, Number, Object, String
 
 FUNCTION_CALL = Object({"name": String(), "arguments": String()})
@@ -44,8 +44,12 @@ def output_attributes(model_attribute: str) -> list[Attribute]:
     """The computed outputs; `model_attribute` names the attribute holding the answering model."""
     return [
         attribute("id", String(), "The completion's ID (`chatcmpl-...`).", computed=True),
-        attribute("created", Number(), "Unix timestamp (seconds) of when the completion was created.", computed=True),
-        attribute(model_attribute, String(), "The model that answered, as the API reports it.", computed=True),
+        attribute(
+            "created", Number(), "Unix timestamp (seconds) of when the completion was created.", computed=True
+        ),
+        attribute(
+            model_attribute, String(), "The model that answered, as the API reports it.", computed=True
+        ),
         attribute(
             "system_fingerprint",
             String(),
@@ -60,7 +64,12 @@ def output_attributes(model_attribute: str) -> list[Attribute]:
             "`choices[0].message[0].function_call[0].name`, `choices[0].message[0].tool_calls[0].function[0].arguments`.",
             computed=True,
         ),
-        attribute("content", String(), "Text of the first choice's message (null when it only calls a tool).", computed=True),
+        attribute(
+            "content",
+            String(),
+            "Text of the first choice's message (null when it only calls a tool).",
+            computed=True,
+        ),
         attribute(
             "finish_reason",
             String(),
@@ -75,7 +84,12 @@ def output_attributes(model_attribute: str) -> list[Attribute]:
             "`arguments` is the JSON string the model produced.",
             computed=True,
         ),
-        attribute("usage", USAGE, "Token counts: `prompt_tokens`, `completion_tokens`, `total_tokens`.", computed=True),
+        attribute(
+            "usage",
+            USAGE,
+            "Token counts: `prompt_tokens`, `completion_tokens`, `total_tokens`.",
+            computed=True,
+        ),
     ]
 
 
@@ -89,7 +103,11 @@ def _tool_calls(value: Any) -> list[dict[str, Any]]:
     calls = []
     for call in value or []:
         calls.append(
-            {"id": call.get("id"), "type": call.get("type", "function"), "function": _function_call(call.get("function"))}
+            {
+                "id": call.get("id"),
+                "type": call.get("type", "function"),
+                "function": _function_call(call.get("function")),
+            }
         )
     return calls
 
@@ -119,7 +137,11 @@ def choice_state(choice: dict[str, Any]) -> dict[str, Any]:
             "function_call": _as_list(msg["function_call"]),
             "tool_calls": [{**call, "function": _as_list(call["function"])} for call in msg["tool_calls"]],
         }
-    return {"index": choice.get("index"), "finish_reason": choice.get("finish_reason"), "message": _as_list(nested)}
+    return {
+        "index": choice.get("index"),
+        "finish_reason": choice.get("finish_reason"),
+        "message": _as_list(nested),
+    }
 
 
 def usage_state(usage: Any) -> dict[str, Any] | None:

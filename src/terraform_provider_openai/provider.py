@@ -40,12 +40,14 @@ _SCHEMA = Schema(
             "OpenAI-compatible server. Defaults to `OPENAI_BASE_URL`, then OpenAI's.",
             optional=True,
         ),
-        attribute("organization", String(), "OpenAI organization ID. Defaults to `OPENAI_ORG_ID`.", optional=True),
+        attribute(
+            "organization", String(), "OpenAI organization ID. Defaults to `OPENAI_ORG_ID`.", optional=True
+        ),
         attribute("project", String(), "OpenAI project ID. Defaults to `OPENAI_PROJECT_ID`.", optional=True),
         attribute(
             "default_headers",
             Map(String()),
-            "Extra HTTP headers sent with every request, e.g. `{ \"openai-event-code\" = \"...\" }` for a proxy.",
+            'Extra HTTP headers sent with every request, e.g. `{ "openai-event-code" = "..." }` for a proxy.',
             optional=True,
         ),
         attribute("timeout", Number(), "Seconds to wait for one API request (default 600).", optional=True),
@@ -147,11 +149,17 @@ class OpenAIProvider:
                     )
         timeout = config.get("timeout")
         if isinstance(timeout, int | float) and timeout <= 0:
-            diags.add_error("Invalid timeout", f"timeout must be a positive number of seconds, got {timeout}.", path=["timeout"])
+            diags.add_error(
+                "Invalid timeout",
+                f"timeout must be a positive number of seconds, got {timeout}.",
+                path=["timeout"],
+            )
         retries = config.get("max_retries")
         if isinstance(retries, int | float) and (retries < 0 or not float(retries).is_integer()):
             diags.add_error(
-                "Invalid max_retries", f"max_retries must be a whole number of 0 or more, got {retries}.", path=["max_retries"]
+                "Invalid max_retries",
+                f"max_retries must be a whole number of 0 or more, got {retries}.",
+                path=["max_retries"],
             )
         if isinstance(config.get("base_url"), str) and isinstance(config.get("azure_endpoint"), str):
             diags.add_error(
@@ -159,9 +167,15 @@ class OpenAIProvider:
                 "Set either base_url (OpenAI or an OpenAI-compatible server) or azure_endpoint (Azure OpenAI), not both.",
                 path=["azure_endpoint"],
             )
-        if isinstance(config.get("azure_deployment"), str) and config.get("azure_endpoint") is None and not os.environ.get("AZURE_OPENAI_ENDPOINT"):
+        if (
+            isinstance(config.get("azure_deployment"), str)
+            and config.get("azure_endpoint") is None
+            and not os.environ.get("AZURE_OPENAI_ENDPOINT")
+        ):
             diags.add_error(
-                "Missing azure_endpoint", "azure_deployment is only used with azure_endpoint.", path=["azure_deployment"]
+                "Missing azure_endpoint",
+                "azure_deployment is only used with azure_endpoint.",
+                path=["azure_deployment"],
             )
 
     def configure_provider(self, diags: Diagnostics, config: dict[str, Any]) -> None:
@@ -187,12 +201,16 @@ class OpenAIProvider:
             base_url=None if azure_endpoint else _setting(config, "base_url"),
             organization=_setting(config, "organization"),
             project=_setting(config, "project"),
-            default_headers={k: v for k, v in (headers or {}).items() if isinstance(v, str)} if isinstance(headers, dict) else {},
+            default_headers={k: v for k, v in (headers or {}).items() if isinstance(v, str)}
+            if isinstance(headers, dict)
+            else {},
             timeout=float(timeout) if isinstance(timeout, int | float) else None,
             max_retries=int(retries) if isinstance(retries, int | float) else None,
             azure_endpoint=azure_endpoint,
             api_version=api_version,
-            azure_deployment=config.get("azure_deployment") if isinstance(config.get("azure_deployment"), str) else None,
+            azure_deployment=config.get("azure_deployment")
+            if isinstance(config.get("azure_deployment"), str)
+            else None,
             azure_ad_token=_setting(config, "azure_ad_token"),
         )
         self._client = APIClient(settings)
@@ -202,7 +220,9 @@ class OpenAIProvider:
         from terraform_provider_openai.errors import ConfigurationError
 
         if self._client is None:
-            diags.add_error(summary, "The provider is not configured (this is a bug in terraform-provider-openai).")
+            diags.add_error(
+                summary, "The provider is not configured (this is a bug in terraform-provider-openai)."
+            )
             return None
         try:
             self._client.ensure_ready()

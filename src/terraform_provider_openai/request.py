@@ -17,18 +17,38 @@ SETTINGS: list[tuple[str, Any, str, bool]] = [
     ("temperature", Number(), "Sampling temperature, 0 to 2. Higher is more random.", False),
     ("top_p", Number(), "Nucleus sampling: consider the tokens within this probability mass, 0 to 1.", False),
     ("n", Number(), "How many choices to generate, 1 to 128.", True),
-    ("max_tokens", Number(), "Upper bound of generated tokens (older models; see `max_completion_tokens`).", True),
+    (
+        "max_tokens",
+        Number(),
+        "Upper bound of generated tokens (older models; see `max_completion_tokens`).",
+        True,
+    ),
     ("max_completion_tokens", Number(), "Upper bound of generated tokens, reasoning tokens included.", True),
     ("presence_penalty", Number(), "-2 to 2: positive values favour new topics.", False),
     ("frequency_penalty", Number(), "-2 to 2: positive values discourage repeating the same line.", False),
     ("logprobs", Bool(), "Return log probabilities of the output tokens.", False),
-    ("top_logprobs", Number(), "0 to 20 most likely tokens to return at each position; needs `logprobs = true`.", True),
+    (
+        "top_logprobs",
+        Number(),
+        "0 to 20 most likely tokens to return at each position; needs `logprobs = true`.",
+        True,
+    ),
     ("seed", Number(), "Best-effort deterministic sampling seed.", True),
     ("user", String(), "A stable identifier of your end user.", False),
-    ("reasoning_effort", String(), "Reasoning models: `none`, `minimal`, `low`, `medium`, `high` or `xhigh`.", False),
+    (
+        "reasoning_effort",
+        String(),
+        "Reasoning models: `none`, `minimal`, `low`, `medium`, `high` or `xhigh`.",
+        False,
+    ),
     ("service_tier", String(), "Processing tier: `auto`, `default`, `flex`, `scale` or `priority`.", False),
     ("parallel_tool_calls", Bool(), "Allow several tool calls in one answer (only with `tools`).", False),
-    ("function_call", String(), "Legacy: `none`, `auto` or the name of one of `functions` (sent as `{\"name\": ...}`).", False),
+    (
+        "function_call",
+        String(),
+        'Legacy: `none`, `auto` or the name of one of `functions` (sent as `{"name": ...}`).',
+        False,
+    ),
     ("tool_choice", String(), "`none`, `auto`, `required` or the name of a function in `tools`.", False),
 ]
 INTEGER_SETTINGS = {name for name, _, _, integer in SETTINGS if integer}
@@ -63,8 +83,18 @@ def message_attributes(computed: bool = False) -> list[Attribute]:
             "Who wrote the message: `system`, `developer`, `user`, `assistant`, `function` or `tool`.",
             **({"computed": True} if computed else {"required": True}),
         ),
-        attribute("content", String(), "The message text (may be null for an assistant message that calls a tool).", **flags),
-        attribute("name", String(), "Name of the author; required for role `function` (the function's name).", **flags),
+        attribute(
+            "content",
+            String(),
+            "The message text (may be null for an assistant message that calls a tool).",
+            **flags,
+        ),
+        attribute(
+            "name",
+            String(),
+            "Name of the author; required for role `function` (the function's name).",
+            **flags,
+        ),
         attribute(
             "function_call",
             _FUNCTION_CALL,
@@ -74,10 +104,15 @@ def message_attributes(computed: bool = False) -> list[Attribute]:
         attribute(
             "tool_calls",
             List(_TOOL_CALL),
-            "Tool calls of an assistant message: `[{ id, type = \"function\", function = { name, arguments } }]`.",
+            'Tool calls of an assistant message: `[{ id, type = "function", function = { name, arguments } }]`.',
             **flags,
         ),
-        attribute("tool_call_id", String(), "For role `tool`: the ID of the tool call this message answers.", **flags),
+        attribute(
+            "tool_call_id",
+            String(),
+            "For role `tool`: the ID of the tool call this message answers.",
+            **flags,
+        ),
     ]
 
 
@@ -89,9 +124,19 @@ def request_attributes(computed: bool = False) -> list[Attribute]:
         NestedAttribute(
             "functions",
             [
-                attribute("name", String(), "Function name: 1-64 letters, digits, `_` or `-`.", **({"computed": True} if computed else {"required": True})),
+                attribute(
+                    "name",
+                    String(),
+                    "Function name: 1-64 letters, digits, `_` or `-`.",
+                    **({"computed": True} if computed else {"required": True}),
+                ),
                 attribute("description", String(), "What the function does; the model reads it.", **sub),
-                attribute("parameters", String(), "The arguments as a JSON Schema object, as a JSON string (`jsonencode({...})`).", **sub),
+                attribute(
+                    "parameters",
+                    String(),
+                    "The arguments as a JSON Schema object, as a JSON string (`jsonencode({...})`).",
+                    **sub,
+                ),
             ],
             description="Legacy function calling: functions the model may call (see `tools`).",
             **flags,
@@ -103,38 +148,67 @@ def request_attributes(computed: bool = False) -> list[Attribute]:
                 NestedAttribute(
                     "function",
                     [
-                        attribute("name", String(), "Function name: 1-64 letters, digits, `_` or `-`.", **({"computed": True} if computed else {"required": True})),
-                        attribute("description", String(), "What the function does; the model reads it.", **sub),
-                        attribute("parameters", String(), "The arguments as a JSON Schema object, as a JSON string.", **sub),
-                        attribute("strict", Bool(), "Require the arguments to follow `parameters` exactly.", **sub),
+                        attribute(
+                            "name",
+                            String(),
+                            "Function name: 1-64 letters, digits, `_` or `-`.",
+                            **({"computed": True} if computed else {"required": True}),
+                        ),
+                        attribute(
+                            "description", String(), "What the function does; the model reads it.", **sub
+                        ),
+                        attribute(
+                            "parameters",
+                            String(),
+                            "The arguments as a JSON Schema object, as a JSON string.",
+                            **sub,
+                        ),
+                        attribute(
+                            "strict", Bool(), "Require the arguments to follow `parameters` exactly.", **sub
+                        ),
                     ],
                     nesting="single",
                     description="The function the model may call.",
                     **({"computed": True} if computed else {"required": True}),
                 ),
             ],
-            description="Tools the model may call: `[{ type = \"function\", function = { name, description, parameters, strict } }]`.",
+            description='Tools the model may call: `[{ type = "function", function = { name, description, parameters, strict } }]`.',
             **flags,
         ),
         NestedAttribute(
             "response_format",
             [
-                attribute("type", String(), "`text`, `json_object` or `json_schema`.", **({"computed": True} if computed else {"required": True})),
+                attribute(
+                    "type",
+                    String(),
+                    "`text`, `json_object` or `json_schema`.",
+                    **({"computed": True} if computed else {"required": True}),
+                ),
                 NestedAttribute(
                     "json_schema",
                     [
-                        attribute("name", String(), "Name of the format: 1-64 letters, digits, `_` or `-`.", **({"computed": True} if computed else {"required": True})),
+                        attribute(
+                            "name",
+                            String(),
+                            "Name of the format: 1-64 letters, digits, `_` or `-`.",
+                            **({"computed": True} if computed else {"required": True}),
+                        ),
                         attribute("description", String(), "What the format is for.", **sub),
-                        attribute("schema", String(), "The JSON Schema of the answer, as a JSON string (`jsonencode({...})`).", **sub),
+                        attribute(
+                            "schema",
+                            String(),
+                            "The JSON Schema of the answer, as a JSON string (`jsonencode({...})`).",
+                            **sub,
+                        ),
                         attribute("strict", Bool(), "Require the answer to follow `schema` exactly.", **sub),
                     ],
                     nesting="single",
-                    description="For `type = \"json_schema\"`: the schema the answer follows.",
+                    description='For `type = "json_schema"`: the schema the answer follows.',
                     **sub,
                 ),
             ],
             nesting="single",
-            description="Output format: `{ type = \"json_object\" }` or `{ type = \"json_schema\", json_schema = { name, schema, strict } }`.",
+            description='Output format: `{ type = "json_object" }` or `{ type = "json_schema", json_schema = { name, schema, strict } }`.',
             **flags,
         ),
         attribute("stop", List(String()), "Up to 4 sequences where generation stops.", **flags),
@@ -182,7 +256,9 @@ def _message_body(m: dict[str, Any]) -> dict[str, Any]:
 
 
 def _function_body(fn: dict[str, Any]) -> dict[str, Any]:
-    body = _drop_none({"name": fn.get("name"), "description": fn.get("description"), "strict": fn.get("strict")})
+    body = _drop_none(
+        {"name": fn.get("name"), "description": fn.get("description"), "strict": fn.get("strict")}
+    )
     if fn.get("parameters") is not None:
         body["parameters"] = json.loads(fn["parameters"])
     return body
@@ -206,7 +282,9 @@ def build_request(values: dict[str, Any]) -> dict[str, Any]:
         ]
     tc = values.get("tool_choice")
     if tc is not None:
-        body["tool_choice"] = tc if tc in ("none", "auto", "required") else {"type": "function", "function": {"name": tc}}
+        body["tool_choice"] = (
+            tc if tc in ("none", "auto", "required") else {"type": "function", "function": {"name": tc}}
+        )
     rf = values.get("response_format")
     if rf is not None:
         fmt: dict[str, Any] = {"type": rf["type"]}
@@ -246,7 +324,11 @@ def _json_string(value: Any) -> str | None:
 
 def _function_values(fn: dict[str, Any] | None, with_strict: bool) -> dict[str, Any]:
     fn = fn or {}
-    out = {"name": fn.get("name"), "description": fn.get("description"), "parameters": _json_string(fn.get("parameters"))}
+    out = {
+        "name": fn.get("name"),
+        "description": fn.get("description"),
+        "parameters": _json_string(fn.get("parameters")),
+    }
     if with_strict:
         out["strict"] = fn.get("strict")
     return out
@@ -258,12 +340,17 @@ def message_values(m: dict[str, Any]) -> dict[str, Any]:
         "role": m.get("role"),
         "content": m.get("content"),
         "name": m.get("name"),
-        "function_call": {"name": fc.get("name"), "arguments": fc.get("arguments")} if isinstance(fc, dict) else None,
+        "function_call": {"name": fc.get("name"), "arguments": fc.get("arguments")}
+        if isinstance(fc, dict)
+        else None,
         "tool_calls": [
             {
                 "id": c.get("id"),
                 "type": c.get("type", "function"),
-                "function": {"name": (c.get("function") or {}).get("name"), "arguments": (c.get("function") or {}).get("arguments")},
+                "function": {
+                    "name": (c.get("function") or {}).get("name"),
+                    "arguments": (c.get("function") or {}).get("arguments"),
+                },
             }
             for c in m.get("tool_calls") or []
         ]
@@ -285,9 +372,19 @@ def settings_from_stored(stored: dict[str, Any], drop_defaults: bool) -> dict[st
     values["function_call"] = fc.get("name") if isinstance(fc, dict) else fc
     tc = stored.get("tool_choice")
     values["tool_choice"] = (tc.get("function") or {}).get("name") if isinstance(tc, dict) else tc
-    values["functions"] = [_function_values(fn, with_strict=False) for fn in stored["functions"]] if stored.get("functions") else None
+    values["functions"] = (
+        [_function_values(fn, with_strict=False) for fn in stored["functions"]]
+        if stored.get("functions")
+        else None
+    )
     values["tools"] = (
-        [{"type": t.get("type", "function"), "function": _function_values(t.get("function"), with_strict=True)} for t in stored["tools"]]
+        [
+            {
+                "type": t.get("type", "function"),
+                "function": _function_values(t.get("function"), with_strict=True),
+            }
+            for t in stored["tools"]
+        ]
         if stored.get("tools")
         else None
     )

@@ -112,7 +112,10 @@ class Checker:
             self.error(path, f"may hold at most {METADATA_MAX_PAIRS} key-value pairs, got {len(value)}.")
         for key, item in value.items():
             if len(key) > METADATA_MAX_KEY:
-                self.error(path, f"keys may be at most {METADATA_MAX_KEY} characters; {key[:20]!r}... has {len(key)}.")
+                self.error(
+                    path,
+                    f"keys may be at most {METADATA_MAX_KEY} characters; {key[:20]!r}... has {len(key)}.",
+                )
             if item is None:
                 self.error([*path, (key,)], f"values must be strings; the value of {key!r} is null.")
             if known(item) and len(item) > METADATA_MAX_VALUE:
@@ -151,25 +154,36 @@ def validate_messages(c: Checker, messages: Any) -> None:
             c.error([*base, "content"], f"is required for a message with role {role!r}.")
         if role == "function":
             if name is None:
-                c.error([*base, "name"], "is required for a message with role 'function' (the function's name).")
+                c.error(
+                    [*base, "name"], "is required for a message with role 'function' (the function's name)."
+                )
             else:
                 c.name(name, [*base, "name"], "function name")
         if role == "assistant" and content is None and not tool_calls and function_call is None:
-            c.error([*base, "content"], "is required for an assistant message without tool_calls or function_call.")
+            c.error(
+                [*base, "content"],
+                "is required for an assistant message without tool_calls or function_call.",
+            )
         if role == "tool" and tool_call_id is None:
             c.error([*base, "tool_call_id"], "is required for a message with role 'tool'.")
         if known(role) and role != "tool" and known(tool_call_id):
             c.error([*base, "tool_call_id"], f"is only allowed on messages with role 'tool', not {role!r}.")
         if known(role) and role != "assistant" and known(tool_calls) and tool_calls:
-            c.error([*base, "tool_calls"], f"is only allowed on messages with role 'assistant', not {role!r}.")
+            c.error(
+                [*base, "tool_calls"], f"is only allowed on messages with role 'assistant', not {role!r}."
+            )
         if known(role) and role != "assistant" and known(function_call):
-            c.error([*base, "function_call"], f"is only allowed on messages with role 'assistant', not {role!r}.")
+            c.error(
+                [*base, "function_call"], f"is only allowed on messages with role 'assistant', not {role!r}."
+            )
         if known(function_call):
             _called_function(c, function_call, [*base, "function_call"])
         for j, call in _items(tool_calls):
             fn = call.get("function")
             if call.get("id") is None:
-                c.error([*base, "tool_calls", (j,), "id"], "is required (the ID a later tool message answers).")
+                c.error(
+                    [*base, "tool_calls", (j,), "id"], "is required (the ID a later tool message answers)."
+                )
             c.not_empty(call.get("id"), [*base, "tool_calls", (j,), "id"])
             c.one_of(call.get("type"), [*base, "tool_calls", (j,), "type"], ("function",))
             if fn is None:
@@ -184,7 +198,7 @@ def _called_function(c: Checker, call: dict[str, Any], path: Path) -> None:
         c.error([*path, "name"], "is required (the name of the function called).")
     c.name(call.get("name"), [*path, "name"], "function name")
     if call.get("arguments") is None:
-        c.error([*path, "arguments"], "is required: the arguments as a JSON string (\"{}\" for none).")
+        c.error([*path, "arguments"], 'is required: the arguments as a JSON string ("{}" for none).')
 
 
 def validate_functions(c: Checker, functions: Any, function_call: Any) -> None:
@@ -205,8 +219,15 @@ def validate_functions(c: Checker, functions: Any, function_call: Any) -> None:
         c.error(["function_call"], "is only allowed when `functions` is set.")
     elif function_call not in ("none", "auto"):
         c.name(function_call, ["function_call"], "function name, 'none' or 'auto'")
-        if known(functions) and all(known(fn.get("name")) for _, fn in _items(functions)) and function_call not in names:
-            c.error(["function_call"], f"names {function_call!r}, which is not one of `functions` ({', '.join(names)}).")
+        if (
+            known(functions)
+            and all(known(fn.get("name")) for _, fn in _items(functions))
+            and function_call not in names
+        ):
+            c.error(
+                ["function_call"],
+                f"names {function_call!r}, which is not one of `functions` ({', '.join(names)}).",
+            )
 
 
 def validate_tools(c: Checker, tools: Any, tool_choice: Any, parallel_tool_calls: Any) -> None:
@@ -235,8 +256,15 @@ def validate_tools(c: Checker, tools: Any, tool_choice: Any, parallel_tool_calls
         c.error(["tool_choice"], "is only allowed when `tools` is set.")
     elif tool_choice not in ("none", "auto", "required"):
         c.name(tool_choice, ["tool_choice"], "function name, 'none', 'auto' or 'required'")
-        if known(tools) and all(known(t.get("function")) and known(t["function"].get("name")) for _, t in _items(tools)) and tool_choice not in names:
-            c.error(["tool_choice"], f"names {tool_choice!r}, which is not a function in `tools` ({', '.join(names)}).")
+        if (
+            known(tools)
+            and all(known(t.get("function")) and known(t["function"].get("name")) for _, t in _items(tools))
+            and tool_choice not in names
+        ):
+            c.error(
+                ["tool_choice"],
+                f"names {tool_choice!r}, which is not a function in `tools` ({', '.join(names)}).",
+            )
 
 
 def validate_response_format(c: Checker, rf: Any) -> None:
@@ -248,7 +276,10 @@ def validate_response_format(c: Checker, rf: Any) -> None:
     if kind == "json_schema" and schema is None:
         c.error(["response_format", "json_schema"], "is required when response_format.type is 'json_schema'.")
     if known(kind) and kind != "json_schema" and known(schema):
-        c.error(["response_format", "json_schema"], f"is only allowed when response_format.type is 'json_schema', not {kind!r}.")
+        c.error(
+            ["response_format", "json_schema"],
+            f"is only allowed when response_format.type is 'json_schema', not {kind!r}.",
+        )
     if known(schema):
         c.name(schema.get("name"), ["response_format", "json_schema", "name"], "schema name")
         c.json_object(schema.get("schema"), ["response_format", "json_schema", "schema"])
@@ -276,7 +307,10 @@ def validate_sampling(c: Checker, config: dict[str, Any]) -> None:
     if known(bias):
         for token, value in bias.items():
             if not TOKEN_ID.match(token):
-                c.error(["logit_bias", (token,)], f"keys must be token IDs (whole numbers as strings); got {token!r}.")
+                c.error(
+                    ["logit_bias", (token,)],
+                    f"keys must be token IDs (whole numbers as strings); got {token!r}.",
+                )
             c.number_range(value, ["logit_bias", (token,)], -100, 100, integer=True)
     top_logprobs = config.get("top_logprobs")
     c.number_range(top_logprobs, ["top_logprobs"], 0, 20, integer=True)

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from concurrent import futures
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ _CERT_MARGIN = 3600
 
 
 def _cache_file() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or (os.path.join(os.environ["HOME"], ".cache") if "HOME" in os.environ else None)
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.environ["HOME"], ".cache") if "HOME" in os.environ else None
+    )
     if not base:
         return None
     return Path(base) / "terraform-provider-openai" / "grpc-cert.json"
@@ -47,7 +50,7 @@ def _load_cached_cert(path: Path | None) -> tuple[bytes, bytes, bytes] | None:
 
 
 def _new_cert() -> tuple[bytes, bytes, bytes, float]:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -56,7 +59,7 @@ def _new_cert() -> tuple[bytes, bytes, bytes, float]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     not_after = now + timedelta(seconds=_CERT_LIFETIME)
     cert = (
         x509.CertificateBuilder()
@@ -83,14 +86,20 @@ def _new_cert() -> tuple[bytes, bytes, bytes, float]:
             critical=True,
         )
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=True
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=True,
         )
         .sign(key, hashes.SHA256())
     )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.DER), not_after.timestamp()
+    return (
+        key_pem,
+        cert.public_bytes(serialization.Encoding.PEM),
+        cert.public_bytes(serialization.Encoding.DER),
+        not_after.timestamp(),
+    )
 
 
 def server_certificate() -> tuple[bytes, bytes, bytes]:
@@ -124,7 +133,11 @@ def server_certificate() -> tuple[bytes, bytes, bytes]:
 def _configure_logging() -> None:
     level = os.environ.get("TF_LOG_PROVIDER") or os.environ.get("TF_LOG") or "WARN"
     level = {"TRACE": "DEBUG", "WARN": "WARNING", "JSON": "DEBUG"}.get(level.upper(), level.upper())
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.WARNING), format="[%(levelname)s] %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, level, logging.WARNING),
+        format="[%(levelname)s] %(name)s: %(message)s",
+    )
     # The HTTP stack logs request headers at DEBUG level: keep it quiet whatever TF_LOG says.
     for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "hpack", "grpc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -167,7 +180,15 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> None:
         if "--dev" in argv:
             server.add_insecure_port(f"unix://{sock}")
             server.start()
-            conf = {provider.full_name(): {"Protocol": "grpc", "ProtocolVersion": 6, "Pid": os.getpid(), "Test": True, "Addr": {"Network": "unix", "String": sock}}}
+            conf = {
+                provider.full_name(): {
+                    "Protocol": "grpc",
+                    "ProtocolVersion": 6,
+                    "Pid": os.getpid(),
+                    "Test": True,
+                    "Addr": {"Network": "unix", "String": sock},
+                }
+            }
             print(f"export TF_REATTACH_PROVIDERS='{json.dumps(conf)}'", flush=True)
             server.wait_for_termination()
             return

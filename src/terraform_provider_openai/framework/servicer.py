@@ -138,7 +138,9 @@ class ProviderServicer(_TfProviderServicer):
             old = dict(request.raw_state.flatmap)
         current_version = schema.version or 0
         if request.version < current_version:
-            old = self.app.new_resource(klass).upgrade(Context(diags, request.type_name), request.version, old)
+            old = self.app.new_resource(klass).upgrade(
+                Context(diags, request.type_name), request.version, old
+            )
         state = decode_state(schema, old)
         return pb.UpgradeResourceState.Response(
             upgraded_state=to_dynamic_value(encode_state(schema, state)), diagnostics=diags.to_pb()

@@ -116,7 +116,9 @@ class List(tf_types.List):
             return a_decoded is b_decoded
         if len(a_decoded) != len(b_decoded):
             return False
-        return all(self.element_type.semantically_equal(a, b) for a, b in zip(a_decoded, b_decoded, strict=True))
+        return all(
+            self.element_type.semantically_equal(a, b) for a, b in zip(a_decoded, b_decoded, strict=True)
+        )
 
 
 class Map(tf_types.Map):
@@ -167,11 +169,14 @@ class Object(TfType):
         if _is_unset(a_decoded) or _is_unset(b_decoded):
             return a_decoded is b_decoded
         return all(
-            t.semantically_equal(a_decoded.get(name), b_decoded.get(name)) for name, t in self.attributes.items()
+            t.semantically_equal(a_decoded.get(name), b_decoded.get(name))
+            for name, t in self.attributes.items()
         )
 
     def tf_type(self) -> bytes:
-        attrs = ",".join(f"{json.dumps(name)}:{t.tf_type().decode()}" for name, t in sorted(self.attributes.items()))
+        attrs = ",".join(
+            f"{json.dumps(name)}:{t.tf_type().decode()}" for name, t in sorted(self.attributes.items())
+        )
         if self.optional:
             return f'["object",{{{attrs}}},{json.dumps(self.optional)}]'.encode()
         return f'["object",{{{attrs}}}]'.encode()
