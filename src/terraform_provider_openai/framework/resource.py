@@ -30,8 +30,8 @@ class PlanContext(Context):
     requires_replace: set[str] = field(default_factory=set)
 
 
-class ResourceBase:
-    """Base of every resource: schema, then create/read/update/delete/import."""
+class _Typed:
+    """What resources and data sources share: a type name, a schema, the provider."""
 
     name: ClassVar[str]
 
@@ -45,6 +45,10 @@ class ResourceBase:
     @classmethod
     def get_schema(cls) -> Schema:
         raise NotImplementedError
+
+
+class ResourceBase(_Typed):
+    """Base of every resource: schema, then create/read/update/delete/import."""
 
     def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
         """Check the configuration; values may be Unknown (from other resources) and are then skipped."""
@@ -73,19 +77,8 @@ class ResourceBase:
         return old
 
 
-class DataSourceBase:
-    name: ClassVar[str]
-
-    def __init__(self, provider: Any):
-        self.provider = provider
-
-    @classmethod
-    def get_name(cls) -> str:
-        return cls.name
-
-    @classmethod
-    def get_schema(cls) -> Schema:
-        raise NotImplementedError
+class DataSourceBase(_Typed):
+    """Base of every data source: schema, then read."""
 
     def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
         """Check the configuration; values may be Unknown and are then skipped."""
