@@ -42,6 +42,18 @@ class ClientSettings:
         return [v for v in values if v and len(v) >= 4]
 
 
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """`retry-after-ms` or `retry-after` (seconds) as seconds, when present and numeric."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            value = float(headers.get(name, ""))
+        except ValueError:
+            continue
+        if value >= 0:
+            return value * scale
+    return None
+
+
 def _scrub(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, "***")
@@ -55,6 +67,7 @@ class APIClient:
         self.settings = settings
         self._lock = threading.Lock()
         self._sdk: Any = None
+        self._sdk_once: Any = None
 
     # ---- construction ------------------------------------------------------------------------
     def _client(self) -> Any:
@@ -126,6 +139,7 @@ class APIClient:
                 param=err.get("param"),
                 request_id=exc.request_id,
                 retries=self.max_retries,
+                retry_after=_retry_after(exc.response.headers),
             ) from None
         except openai.APITimeoutError:
             wait = 600 if self.settings.timeout is None else self.settings.timeout
@@ -133,7 +147,8 @@ class APIClient:
             raise TransportError(
                 f"The request timed out: no answer within {wait:g} s "
                 f"({attempts} attempt{'' if attempts == 1 else 's'}). "
-                "Raise `timeout` or `max_retries` in the provider block, or check the server."
+                "Raise `timeout` or `max_retries` in the provider block, or check the server.",
+                timed_out=True,
             ) from None
         except openai.APIConnectionError as exc:
             cause = exc.__cause__ or exc
@@ -142,7 +157,8 @@ class APIClient:
                     f"Could not reach the API at {self._base_url()} (after {self.max_retries} retries): "
                     f"{type(cause).__name__}: {cause}",
                     secrets,
-                )
+                ),
+                sent=type(cause).__name__ != "ConnectError",
             ) from None
         except openai.OpenAIError as exc:
             raise ConfigurationError(_scrub(str(exc), secrets)) from None
@@ -154,6 +170,22 @@ class APIClient:
     def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
         result = self._call(lambda: self._client().chat.completions.create(**body))
         return result.to_dict()
+
+    def create_chat_completion_once(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One attempt, no SDK retry: for creates that may be stored, whose retries the caller
+        decides (see :mod:`terraform_provider_openai.create`)."""
+        if self._sdk_once is None:
+            with self._lock:
+                if self._sdk_once is None:
+                    self._sdk_once = self._client().with_options(max_retries=0)
+        sdk = self._sdk_once
+        result = self._call(lambda: sdk.chat.completions.create(**body))
+        return result.to_dict()
+
+    def find_by_metadata(self, key: str, value: str) -> list[dict[str, Any]]:
+        """Every stored completion whose metadata maps `key` to `value`, oldest first."""
+        items, _ = self.list_chat_completions(metadata={key: value}, order="asc")
+        return items
 
     def retrieve_chat_completion(self, completion_id: str) -> dict[str, Any]:
         result = self._call(lambda: self._client().chat.completions.retrieve(completion_id))

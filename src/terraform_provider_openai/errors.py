@@ -28,6 +28,8 @@ class APIError(ProviderError):
     param: str | None = None
     request_id: str | None = None
     retries: int = 0
+    #: seconds the API asked to wait before a retry (`Retry-After`), when it said so
+    retry_after: float | None = None
 
     def __str__(self) -> str:
         return self.detail()
@@ -56,4 +58,12 @@ class NotFoundError(APIError):
 
 
 class TransportError(ProviderError):
-    """No answer: connection refused or dropped, or the request timed out (after retries)."""
+    """No answer: connection refused or dropped, or the request timed out (after retries).
+
+    ``sent`` is False when the request never left (the connection could not be opened): the API
+    cannot have acted on it. ``timed_out`` tells a timeout from a dropped connection."""
+
+    def __init__(self, message: str, *, sent: bool = True, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.sent = sent
+        self.timed_out = timed_out

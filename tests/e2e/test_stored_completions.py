@@ -9,6 +9,7 @@ from typing import Any
 
 from openai import OpenAI
 
+from terraform_provider_openai.marker import CREATE_MARKER_KEY
 from tests.support.terraform import hcl, provider_block, required_providers
 
 ADDR = "openai_chat_completion.x"
@@ -89,11 +90,16 @@ def test_metadata_change_updates_in_place(ws, local):
     ws.apply("tfplan")
     writes = [r for r in local.requests() if r["method"] in ("POST", "DELETE")]
     assert [(r["method"], r["path"]) for r in writes] == [("POST", f"/v1/chat/completions/{completion_id}")]
-    assert writes[0]["body"] == {"metadata": {"team": "b", "env": "prod"}}
+    # the update replaces all metadata: the provider's create marker is sent along, never shown
+    sent = dict(writes[0]["body"]["metadata"])
+    marker = sent.pop(CREATE_MARKER_KEY)
+    assert sent == {"team": "b", "env": "prod"} and marker.startswith("tfcm-")
     state = ws.resource(ADDR)
     assert state["id"] == completion_id
     assert state["metadata"] == {"team": "b", "env": "prod"}
-    assert api(local).chat.completions.retrieve(completion_id).metadata == {"team": "b", "env": "prod"}
+    remote = api(local).chat.completions.retrieve(completion_id).metadata
+    assert remote == {"team": "b", "env": "prod", CREATE_MARKER_KEY: marker}
+    assert marker not in ws.run("show", "-no-color").stdout
     code, result = ws.plan_exit_code()
     assert code == 0, result
 
@@ -113,9 +119,11 @@ def test_remote_metadata_change_shows_as_drift(ws, local):
     local.clear_requests()
     ws.apply("tfplan")
     updates = calls(local, "POST", f"/v1/chat/completions/{completion_id}")
-    assert [u["body"] for u in updates] == [{"metadata": {"team": "a"}}]
+    # the update sets the user's metadata back, and the create marker the state keeps
+    assert [u["body"]["metadata"].get("team") for u in updates] == ["a"]
     assert calls(local, "POST", "/v1/chat/completions") == []
-    assert api(local).chat.completions.retrieve(completion_id).metadata == {"team": "a"}
+    remote = api(local).chat.completions.retrieve(completion_id).metadata
+    assert remote == {"team": "a", CREATE_MARKER_KEY: updates[0]["body"]["metadata"][CREATE_MARKER_KEY]}
 
 
 def test_remote_delete_is_recreated(ws, local):

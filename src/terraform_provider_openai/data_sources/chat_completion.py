@@ -9,6 +9,7 @@ from terraform_provider_openai.errors import NotFoundError, ProviderError
 from terraform_provider_openai.framework.resource import Context, DataSourceBase, State
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Bool, Map, String
+from terraform_provider_openai.marker import user_metadata
 from terraform_provider_openai.outputs import completion_outputs, output_attributes
 from terraform_provider_openai.request import request_attributes, settings_from_stored
 from terraform_provider_openai.validation import Checker
@@ -65,7 +66,7 @@ class ChatCompletionDataSource(DataSourceBase):
         return {
             "completion_id": completion_id,
             **completion_outputs(stored, "model"),
-            "metadata": stored.get("metadata") or {},
+            "metadata": user_metadata(stored.get("metadata")),
             "store": True,
             **settings_from_stored(stored, drop_defaults=False),
         }

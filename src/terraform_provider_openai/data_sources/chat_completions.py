@@ -12,6 +12,7 @@ from terraform_provider_openai.errors import NotFoundError, ProviderError
 from terraform_provider_openai.framework.resource import Context, DataSourceBase, State
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Bool, List, Map, Number, Object, String
+from terraform_provider_openai.marker import user_metadata
 from terraform_provider_openai.outputs import CHOICE, USAGE, completion_outputs
 from terraform_provider_openai.validation import Checker, validate_listing
 
@@ -77,7 +78,7 @@ def _item(stored: dict[str, Any]) -> dict[str, Any]:
         "id": out["id"],
         "created": out["created"],
         "model": out["model"],
-        "metadata": stored.get("metadata") or {},
+        "metadata": user_metadata(stored.get("metadata")),
         "content": out["content"],
         "finish_reason": out["finish_reason"],
         "usage": out["usage"],

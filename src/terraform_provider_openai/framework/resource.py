@@ -20,6 +20,9 @@ State = dict[str, Any]
 class Context:
     diagnostics: Diagnostics
     type_name: str
+    # The instance's private state: JSON-able values Terraform keeps with the instance but never
+    # shows (read from the request, written back into the response).
+    private: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
 
 @dataclass
@@ -57,6 +60,8 @@ class ResourceBase(_Typed):
         return planned
 
     def create(self, ctx: Context, planned: State) -> State | None:
+        """The new state. With error diagnostics, a returned state is kept as a partial (tainted)
+        instance, so that what the failed create may have left behind stays tracked."""
         raise NotImplementedError
 
     def read(self, ctx: Context, current: State) -> State | None:

@@ -7,7 +7,9 @@ What changes compared with ``tf.provider.ProviderServicer``:
 * numbers, objects and lists go through this package's types (exact decimals, nested unknowns);
 * ``plan`` runs for creates as well as updates, with the configuration and a replacement set;
 * destroy plans (``plan_destroy``) are accepted;
-* a failed create returns no state, a failed update or delete keeps the prior state;
+* a failed create returns no state unless the resource hands back a partial one (kept tainted),
+  a failed update or delete keeps the prior state;
+* private state is a JSON object the resource reads and writes through its context;
 * an unexpected exception becomes an error diagnostic instead of "Plugin error".
 """
 
@@ -67,6 +69,21 @@ def read_dynamic_value(value: pb.DynamicValue) -> Any:
 def to_dynamic_value(value: Any) -> pb.DynamicValue:
     """Always msgpack, also for null (an empty DynamicValue is not a cty null)."""
     return pb.DynamicValue(msgpack=msgpack.packb(value, default=_msgpack_default))
+
+
+def read_private(raw: bytes) -> dict[str, Any]:
+    """Private state as this provider writes it (a JSON object); anything else reads as empty."""
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def to_private(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode() if value else b""
 
 
 def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callable[..., R]]:
@@ -153,14 +170,15 @@ class ProviderServicer(_TfProviderServicer):
         schema = klass.get_schema()
         current = decode_state(schema, read_dynamic_value(request.current_state))
         if current is None:
-            return pb.ReadResource.Response(new_state=request.current_state)
-        new_state = self.app.new_resource(klass).read(Context(diags, request.type_name), current)
+            return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+        ctx = Context(diags, request.type_name, private=read_private(request.private))
+        new_state = self.app.new_resource(klass).read(ctx, current)
         if diags.has_errors() and new_state is None:
             new_state = current
         return pb.ReadResource.Response(
             new_state=to_dynamic_value(encode_state(schema, new_state)),
             diagnostics=diags.to_pb(),
-            private=request.private,
+            private=to_private(ctx.private),
         )
 
     @_guard(pb.PlanResourceChange.Response)
@@ -173,8 +191,10 @@ class ProviderServicer(_TfProviderServicer):
         proposed = decode_state(schema, read_dynamic_value(request.proposed_new_state))
         config = decode_state(schema, read_dynamic_value(request.config)) or {}
 
-        if proposed is None:  # destroy plan
-            return pb.PlanResourceChange.Response(planned_state=to_dynamic_value(None))
+        if proposed is None:  # destroy plan: the private state goes on to the delete
+            return pb.PlanResourceChange.Response(
+                planned_state=to_dynamic_value(None), planned_private=request.prior_private
+            )
 
         attrs = {a.name: a for a in schema.attributes}
         planned = dict(proposed)
@@ -210,13 +230,12 @@ class ProviderServicer(_TfProviderServicer):
         prior = decode_state(schema, read_dynamic_value(request.prior_state))
         planned = decode_state(schema, read_dynamic_value(request.planned_state))
         inst = self.app.new_resource(klass)
-        ctx = Context(diags, type_name)
+        ctx = Context(diags, type_name, private=read_private(request.planned_private))
 
         new_state: dict[str, Any] | None
         if prior is None and planned is not None:
+            # with errors, a returned state is a partial one: Terraform keeps it, tainted
             new_state = inst.create(ctx, planned)
-            if diags.has_errors():
-                new_state = None
         elif planned is None and prior is not None:
             inst.delete(ctx, prior)
             new_state = prior if diags.has_errors() else None
@@ -229,7 +248,7 @@ class ProviderServicer(_TfProviderServicer):
 
         return pb.ApplyResourceChange.Response(
             new_state=to_dynamic_value(encode_state(schema, new_state)),
-            private=request.planned_private,
+            private=to_private(ctx.private) if new_state is not None else b"",
             diagnostics=diags.to_pb(),
         )
 
@@ -238,12 +257,15 @@ class ProviderServicer(_TfProviderServicer):
         diags = Diagnostics()
         klass = self._get_res_cls(request.type_name)
         schema = klass.get_schema()
-        state = self.app.new_resource(klass).import_(Context(diags, request.type_name), request.id)
+        ctx = Context(diags, request.type_name)
+        state = self.app.new_resource(klass).import_(ctx, request.id)
         imported = []
         if state is not None and not diags.has_errors():
             imported.append(
                 pb.ImportResourceState.ImportedResource(
-                    type_name=request.type_name, state=to_dynamic_value(encode_state(schema, state))
+                    type_name=request.type_name,
+                    state=to_dynamic_value(encode_state(schema, state)),
+                    private=to_private(ctx.private),
                 )
             )
         return pb.ImportResourceState.Response(imported_resources=imported, diagnostics=diags.to_pb())

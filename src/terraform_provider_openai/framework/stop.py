@@ -6,7 +6,8 @@ cancelled), starts no new work and lets work already under way finish where stop
 lose something. This module is that record, one per process:
 
 * :func:`request_stop` is called by the StopProvider RPC; it starts the grace period;
-* :func:`stopping` tells whether new work may still start;
+* :func:`stopping` tells whether new work may still start (and :meth:`StopController.sleep`
+  waits between retries unless a stop comes);
 * :func:`wait` waits for a call already in flight, until it ends or until the grace period after a
   stop has run out; then it raises :class:`StopGraceExpired` and the caller saves what it knows.
 
@@ -70,6 +71,10 @@ class StopController:
 
     def stopping(self) -> bool:
         return self._stopped.is_set()
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait ``seconds``; False at once when a stop is (or gets) requested."""
+        return not self._stopped.wait(seconds)
 
     def wait(self, future: Future[T]) -> T:
         """The future's result; raises StopGraceExpired when the grace period after a stop ends first."""

@@ -17,10 +17,20 @@ from typing import Any
 from tf.schema import Schema
 from tf.utils import Diagnostics
 
+from terraform_provider_openai.create import create_plain, create_stored, remove, sweep
 from terraform_provider_openai.errors import NotFoundError, ProviderError
+from terraform_provider_openai.framework import stop
 from terraform_provider_openai.framework.resource import Context, PlanContext, ResourceBase, State
 from terraform_provider_openai.framework.schema import NestedAttribute, attribute
 from terraform_provider_openai.framework.types import Bool, Map, String, Unknown
+from terraform_provider_openai.marker import (
+    CREATE_MARKER_KEY,
+    PRIVATE_MARKER,
+    PRIVATE_UNSETTLED,
+    marker_of,
+    new_marker,
+    user_metadata,
+)
 from terraform_provider_openai.outputs import completion_outputs, output_attributes
 from terraform_provider_openai.request import (
     API_DEFAULTS,
@@ -93,6 +103,22 @@ def _same_input(name: str, prior: Any, planned: Any) -> bool:
     return False
 
 
+def _report_removed(ctx: Context, marker: str, removed: list[str], not_removed: list[str]) -> None:
+    if removed:
+        ctx.diagnostics.add_warning(
+            "Duplicate Stored Chat Completions Deleted",
+            f"Retries of an uncertain create had stored extra copies carrying the create marker "
+            f"{marker}; they were deleted: {', '.join(removed)}.",
+        )
+    if not_removed:
+        ctx.diagnostics.add_warning(
+            "Stored Chat Completions Left Behind",
+            f"These stored completions carry this instance's create marker {marker} but could not be "
+            f"deleted: {', '.join(not_removed)}. Delete them with `terraform-provider-openai leftovers "
+            "--delete` or through the API.",
+        )
+
+
 class ChatCompletionResource(ResourceBase):
     name = "chat_completion"
 
@@ -121,17 +147,52 @@ class ChatCompletionResource(ResourceBase):
         client = self.provider.api(ctx.diagnostics, "Create Chat Completion Error")
         if client is None:
             return None
-        try:
-            answer = client.create_chat_completion(build_request(planned))
-        except ProviderError as exc:
-            ctx.diagnostics.add_error("Create Chat Completion Error", exc.detail())
+        body = build_request(planned)
+        if not planned.get("store"):
+            try:
+                answer = create_plain(client, stop.controller(), body)
+            except ProviderError as exc:
+                ctx.diagnostics.add_error("Create Chat Completion Error", exc.detail())
+                return None
+            return {**planned, **completion_outputs(answer, MODEL_OUTPUT)}
+
+        marker = new_marker()
+        outcome = create_stored(client, stop.controller(), body, marker)
+        _report_removed(ctx, marker, outcome.removed, outcome.not_removed)
+        if outcome.answer is not None:
+            ctx.private = {PRIVATE_MARKER: marker, **({PRIVATE_UNSETTLED: True} if outcome.unsettled else {})}
+            if outcome.adopted:
+                ctx.diagnostics.add_warning(
+                    "Stored Chat Completion Adopted",
+                    f"The API failed to answer the create but had stored the completion "
+                    f"{outcome.answer.get('id')}: it was found by its create marker ({marker}) and is "
+                    "kept instead of creating another one.",
+                )
+            return {**planned, **completion_outputs(outcome.answer, MODEL_OUTPUT)}
+        error = outcome.error or ProviderError("The completion could not be created.")
+        if not outcome.uncertain:
+            ctx.diagnostics.add_error("Create Chat Completion Error", error.detail())
             return None
-        return {**planned, **completion_outputs(answer, MODEL_OUTPUT)}
+        # The API may have stored it: keep a partial instance carrying the marker. Terraform saves
+        # it tainted; the next refresh adopts what carries the marker, and replacing or destroying
+        # the instance deletes every completion carrying it.
+        ctx.private = {PRIVATE_MARKER: marker, PRIVATE_UNSETTLED: True}
+        ctx.diagnostics.add_error(
+            "Create Chat Completion Error",
+            f"{error.detail()}\n\nThe API may have stored the completion all the same. Terraform keeps "
+            f"this instance as tainted, with the create marker {CREATE_MARKER_KEY} = {marker}: the "
+            "next plan looks the marker up and adopts what the API stored, and the next apply "
+            "replaces the instance, deleting every stored completion that carries the marker.",
+        )
+        return {**planned, **dict.fromkeys(OUTPUTS)}
 
     # ---- read --------------------------------------------------------------------------------
     def read(self, ctx: Context, current: State) -> State | None:
-        if not current.get("store") or not current.get("id"):
+        if not current.get("store"):
             return current  # nothing is kept at the API: the state is the truth
+        marker = ctx.private.get(PRIVATE_MARKER)
+        if not current.get("id"):
+            return self._adopt(ctx, current, marker) if isinstance(marker, str) else current
         client = self.provider.api(ctx.diagnostics, "Read Chat Completion Error")
         if client is None:
             return current
@@ -147,11 +208,43 @@ class ChatCompletionResource(ResourceBase):
         except ProviderError as exc:
             ctx.diagnostics.add_error("Read Chat Completion Error", exc.detail())
             return current
-        remote = stored.get("metadata") or {}
+        if isinstance(marker, str) and ctx.private.get(PRIVATE_UNSETTLED):
+            # copies of an uncertain create that reached the API after the create ended
+            try:
+                removed, not_removed = sweep(client, marker, keep=current["id"])
+            except ProviderError:
+                pass  # looked up again at the next refresh
+            else:
+                _report_removed(ctx, marker, removed, not_removed)
+                ctx.private = {PRIVATE_MARKER: marker}
+        remote = user_metadata(stored.get("metadata"))
         metadata = current.get("metadata")
         if remote != (metadata or {}):
             metadata = dict(remote)
         return {**current, "metadata": metadata}
+
+    def _adopt(self, ctx: Context, current: State, marker: str) -> State:
+        """A partial instance left by an uncertain create: take what the API stored under its marker."""
+        client = self.provider.api(ctx.diagnostics, "Read Chat Completion Error")
+        if client is None:
+            return current
+        try:
+            found = client.find_by_metadata(CREATE_MARKER_KEY, marker)
+        except ProviderError as exc:
+            ctx.diagnostics.add_error("Read Chat Completion Error", exc.detail())
+            return current
+        if not found:
+            return current  # nothing stored (yet): the tainted instance is replaced at the next apply
+        adopted = found[0]
+        _report_removed(ctx, marker, *remove(client, [c["id"] for c in found[1:]]))
+        ctx.diagnostics.add_warning(
+            "Stored Chat Completion Adopted",
+            f"The create that failed earlier had stored the completion {adopted.get('id')} (found by "
+            f"its create marker {marker}); it is now tracked in state. The instance stays tainted, so "
+            "the next apply replaces it; run `terraform untaint` first to keep this completion instead.",
+        )
+        ctx.private = {PRIVATE_MARKER: marker}
+        return {**current, **completion_outputs(adopted, MODEL_OUTPUT)}
 
     # ---- update ------------------------------------------------------------------------------
     def update(self, ctx: Context, prior: State, planned: State) -> State | None:
@@ -159,8 +252,12 @@ class ChatCompletionResource(ResourceBase):
             client = self.provider.api(ctx.diagnostics, "Update Chat Completion Error")
             if client is None:
                 return prior
+            metadata = dict(planned.get("metadata") or {})
+            marker = ctx.private.get(PRIVATE_MARKER)
+            if isinstance(marker, str):
+                metadata[CREATE_MARKER_KEY] = marker  # the update replaces all metadata: keep it
             try:
-                client.update_chat_completion(prior["id"], planned.get("metadata") or {})
+                client.update_chat_completion(prior["id"], metadata)
             except ProviderError as exc:
                 ctx.diagnostics.add_error("Update Chat Completion Error", exc.detail())
                 return prior
@@ -168,13 +265,19 @@ class ChatCompletionResource(ResourceBase):
 
     # ---- delete ------------------------------------------------------------------------------
     def delete(self, ctx: Context, current: State) -> None:
-        if not current.get("store") or not current.get("id"):
+        marker = ctx.private.get(PRIVATE_MARKER)
+        if not current.get("store") or not (current.get("id") or marker):
             return
         client = self.provider.api(ctx.diagnostics, "Delete Chat Completion Error")
         if client is None:
             return
         try:
-            client.delete_chat_completion(current["id"])  # already gone is fine
+            if current.get("id"):
+                client.delete_chat_completion(current["id"])  # already gone is fine
+            if isinstance(marker, str):
+                # every copy an uncertain create may have left behind
+                removed, not_removed = sweep(client, marker, keep=current.get("id"))
+                _report_removed(ctx, marker, removed, not_removed)
         except ProviderError as exc:
             ctx.diagnostics.add_error("Delete Chat Completion Error", exc.detail())
 
@@ -196,12 +299,15 @@ class ChatCompletionResource(ResourceBase):
         except ProviderError as exc:
             ctx.diagnostics.add_error("Import Chat Completion Error", exc.detail())
             return None
+        marker = marker_of(stored.get("metadata"))
+        if marker is not None:
+            ctx.private = {PRIVATE_MARKER: marker}
         return {
             "model": stored.get("model"),
             "messages": [message_values(m) for m in messages],
             **settings_from_stored(stored, drop_defaults=True),
             "store": True,
-            "metadata": stored.get("metadata") or None,
+            "metadata": user_metadata(stored.get("metadata")) or None,
             "keepers": None,
             **completion_outputs(stored, MODEL_OUTPUT),
         }

@@ -1,0 +1,193 @@
+"""Creating a chat completion: at most one answer per call, exactly one stored completion per
+resource instance.
+
+Without ``store`` nothing persists at the API, so the SDK's own retries are fine: a retry costs
+tokens only. With ``store = true`` a blind retry of a request the API may already have stored
+makes a duplicate nothing tracks, so :func:`create_stored` does the retries itself:
+
+* every attempt carries the instance's create marker (:mod:`terraform_provider_openai.marker`);
+* an answer that proves nothing was done (429, other 4xx, a connection that never opened) is
+  retried after a backoff (429) or reported;
+* an answer that leaves the outcome open (5xx, 408, 409, a timeout, a dropped connection) is
+  followed by a lookup of the marker: what the API has is adopted (extra copies deleted), and
+  only when nothing is there is the request sent again, with the same marker;
+* when retries run out, or Terraform asks the provider to stop and the grace period ends, the
+  outcome is *uncertain*: the caller keeps the instance as a partial state carrying the marker.
+
+Every call runs under the stop controller (:mod:`terraform_provider_openai.framework.stop`): a
+call in flight when Terraform stops may finish within the grace period, and no new one starts.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from terraform_provider_openai.client import APIClient
+from terraform_provider_openai.errors import APIError, ProviderError, TransportError
+from terraform_provider_openai.framework.stop import StopController, StopGraceExpired
+from terraform_provider_openai.marker import CREATE_MARKER_KEY
+
+#: Longest `Retry-After` honoured, in seconds (longer: the error is reported).
+MAX_RETRY_AFTER_S = 60.0
+
+
+class StopRequested(ProviderError):
+    """Terraform asked the provider to stop before the request was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Terraform asked the provider to stop (interrupt) before this completion was requested: "
+            "nothing was sent to the API. Apply again to create it."
+        )
+
+
+class Interrupted(ProviderError):
+    """Terraform asked the provider to stop and the API had not answered within the grace period."""
+
+    def __init__(self, grace: float) -> None:
+        super().__init__(
+            f"Terraform asked the provider to stop (interrupt) and the API had not answered within "
+            f"the grace period of {grace:g} s (TF_PROVIDER_OPENAI_STOP_GRACE)."
+        )
+
+
+@dataclass
+class StoredCreate:
+    """What :func:`create_stored` found out."""
+
+    answer: dict[str, Any] | None = None
+    #: the answer was found by its marker after an uncertain attempt, not received
+    adopted: bool = False
+    #: an attempt's outcome stayed open: copies carrying the marker may still appear
+    unsettled: bool = False
+    #: the error that ended the create (with `answer` None)
+    error: ProviderError | None = None
+    #: the create failed but may have stored a completion (keep a partial state with the marker)
+    uncertain: bool = False
+    #: IDs of extra copies deleted, and of those that could not be deleted
+    removed: list[str] = field(default_factory=list)
+    not_removed: list[str] = field(default_factory=list)
+
+
+def _uncertain(exc: ProviderError) -> bool:
+    """Whether the API may have acted on a request that failed with `exc`."""
+    if isinstance(exc, TransportError):
+        return exc.sent
+    if isinstance(exc, APIError):
+        return exc.status >= 500 or exc.status in (408, 409)
+    return False
+
+
+def _retryable(exc: ProviderError) -> bool:
+    if isinstance(exc, TransportError):
+        return True
+    if isinstance(exc, APIError):
+        return exc.status == 429 or _uncertain(exc)
+    return False
+
+
+def backoff(attempt: int, retry_after: float | None) -> float | None:
+    """Seconds before retry number `attempt` (1-based), as the SDK waits; None: do not retry."""
+    if retry_after is not None:
+        return retry_after if retry_after <= MAX_RETRY_AFTER_S else None
+    return min(0.5 * 2 ** (attempt - 1), 8.0) * (1 - 0.25 * random.random())
+
+
+def create_plain(client: APIClient, stop: StopController, body: dict[str, Any]) -> dict[str, Any]:
+    """A create that stores nothing: the SDK's retries; raises ProviderError."""
+    if stop.stopping():
+        raise StopRequested()
+    try:
+        return stop.run(lambda: client.create_chat_completion(body))
+    except StopGraceExpired as exc:
+        raise Interrupted(exc.grace) from None
+
+
+def create_stored(client: APIClient, stop: StopController, body: dict[str, Any], marker: str) -> StoredCreate:
+    """A create with ``store: true`` that leaves exactly one stored completion carrying `marker`,
+    or reports the outcome as uncertain (see the module's docstring)."""
+    body = {**body, "metadata": {**(body.get("metadata") or {}), CREATE_MARKER_KEY: marker}}
+    result = StoredCreate()
+    attempts = client.max_retries + 1
+    for attempt in range(1, attempts + 1):
+        if stop.stopping():
+            result.error = result.error or StopRequested()
+            return result
+        try:
+            result.answer = stop.run(lambda: client.create_chat_completion_once(body))
+        except StopGraceExpired as exc:
+            result.error, result.uncertain = Interrupted(exc.grace), True
+            return result
+        except ProviderError as exc:
+            result.error = exc
+            result.uncertain = result.uncertain or _uncertain(exc)
+            if isinstance(exc, APIError):
+                exc.retries = attempt - 1
+            if not _retryable(exc):
+                break
+            delay = backoff(attempt, exc.retry_after if isinstance(exc, APIError) else None)
+            if delay is None or (attempt == attempts and not result.uncertain):
+                break
+            if not stop.sleep(delay if attempt < attempts else min(delay, 1.0)):
+                return result
+            if result.uncertain and _adopt(client, stop, marker, result):
+                return result
+            continue
+        result.error = None
+        result.unsettled = result.uncertain
+        result.uncertain = False
+        _remove_copies(client, marker, result)
+        return result
+    if result.uncertain:
+        result.unsettled = True
+    return result
+
+
+def _adopt(client: APIClient, stop: StopController, marker: str, result: StoredCreate) -> bool:
+    """Look the marker up; adopt the oldest copy found. False when none is there (or unknown)."""
+    try:
+        found = stop.run(lambda: client.find_by_metadata(CREATE_MARKER_KEY, marker))
+    except (ProviderError, StopGraceExpired):
+        return False
+    if not found:
+        return False
+    result.answer, result.adopted, result.error = found[0], True, None
+    result.unsettled, result.uncertain = True, False
+    result.removed, result.not_removed = remove(client, [c["id"] for c in found[1:]])
+    return True
+
+
+def _remove_copies(client: APIClient, marker: str, result: StoredCreate) -> None:
+    """After an answer that followed uncertain attempts: delete the other copies already listed."""
+    if not result.unsettled or result.answer is None:
+        return
+    try:
+        found = client.find_by_metadata(CREATE_MARKER_KEY, marker)
+    except ProviderError:
+        return
+    removed, not_removed = remove(client, [c["id"] for c in found if c["id"] != result.answer["id"]])
+    result.removed += removed
+    result.not_removed += not_removed
+
+
+def remove(client: APIClient, completion_ids: list[str]) -> tuple[list[str], list[str]]:
+    """Delete these stored completions: (deleted or already gone, not deleted)."""
+    removed: list[str] = []
+    not_removed: list[str] = []
+    for completion_id in completion_ids:
+        try:
+            client.delete_chat_completion(completion_id)
+        except ProviderError:
+            not_removed.append(completion_id)
+        else:
+            removed.append(completion_id)
+    return removed, not_removed
+
+
+def sweep(client: APIClient, marker: str, keep: str | None) -> tuple[list[str], list[str]]:
+    """Delete every stored completion carrying `marker` but `keep`: (deleted, not deleted) IDs.
+    Raises ProviderError when the lookup itself fails."""
+    found = client.find_by_metadata(CREATE_MARKER_KEY, marker)
+    return remove(client, [c["id"] for c in found if c["id"] != keep])
