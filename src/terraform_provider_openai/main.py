@@ -4,6 +4,7 @@ Run by Terraform (``TF_PLUGIN_MAGIC_COOKIE`` set) it serves the plugin. Subcomma
 
 * ``install [--dir DIR]``: put the provider where Terraform finds it by itself.
 * ``serve [...]``: start the local OpenAI-compatible server (needs the ``server`` extra).
+* ``leftovers [--state FILE] [--delete]``: stored completions the provider created that no state tracks.
 * ``version``: print the version.
 
 Imports are deferred so that the plugin reaches its handshake quickly.
@@ -23,6 +24,7 @@ This program is a Terraform plugin: Terraform starts it. Commands for people:
 
   terraform-provider-openai install [--dir DIR]   make the provider available to `terraform init`
   terraform-provider-openai serve [--port 0] ...  start the local OpenAI-compatible server
+  terraform-provider-openai leftovers --state F   stored completions no state tracks (--delete them)
   terraform-provider-openai version               print the version
 """
 
@@ -39,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         from terraform_provider_openai.install import main as install_main
 
         return install_main(args[1:])
+    if command == "leftovers":
+        from terraform_provider_openai.leftovers import main as leftovers_main
+
+        return leftovers_main(args[1:])
     if command in ("version", "--version"):
         from terraform_provider_openai import __version__
 

@@ -1,0 +1,140 @@
+"""``terraform-provider-openai leftovers``: stored completions a provider created but no state tracks.
+
+Every completion the provider stores carries a create marker in its metadata
+(:mod:`terraform_provider_openai.marker`). Whatever the provider can clean up, it does; a provider
+process killed outright (or an apply interrupted twice) can still leave a stored completion that
+no state knows. This command lists the stored completions carrying a marker and, given the
+states that should track them (``terraform state pull > state.json``), names those that none
+does; ``--delete`` deletes them.
+
+The API is reached as the provider reaches it: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` (or ``--base-url``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from terraform_provider_openai.marker import CREATE_MARKER_KEY, PRIVATE_MARKER, marker_of
+
+RESOURCE_TYPE = "openai_chat_completion"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="terraform-provider-openai leftovers",
+        description="List (or delete) stored chat completions created by the provider that no Terraform "
+        f"state tracks. They carry the metadata key {CREATE_MARKER_KEY!r}.",
+    )
+    p.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a Terraform state (terraform.tfstate, or the output of `terraform state pull`); "
+        "repeat for several. Completions tracked by one of them are not leftovers.",
+    )
+    p.add_argument("--delete", action="store_true", help="delete the leftovers (needs --state)")
+    p.add_argument("--base-url", help="API base URL (default: OPENAI_BASE_URL, then OpenAI's)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return p
+
+
+def tracked_by(state: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(completion IDs, create markers) of the `openai_chat_completion` instances in a state."""
+    ids: set[str] = set()
+    markers: set[str] = set()
+    for resource in state.get("resources") or []:
+        if resource.get("type") != RESOURCE_TYPE or resource.get("mode") != "managed":
+            continue
+        for instance in resource.get("instances") or []:
+            completion_id = (instance.get("attributes") or {}).get("id")
+            if completion_id:
+                ids.add(completion_id)
+            private = instance.get("private")
+            if private:
+                try:
+                    marker = json.loads(base64.b64decode(private)).get(PRIVATE_MARKER)
+                except (ValueError, AttributeError):
+                    marker = None
+                if isinstance(marker, str):
+                    markers.add(marker)
+    return ids, markers
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.delete and not args.state:
+        print(
+            "--delete needs --state: without the states, every marked completion looks left over",
+            file=sys.stderr,
+        )
+        return 2
+    ids: set[str] = set()
+    markers: set[str] = set()
+    for path in args.state:
+        try:
+            state = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            print(f"cannot read the state {path}: {exc}", file=sys.stderr)
+            return 2
+        more_ids, more_markers = tracked_by(state)
+        ids |= more_ids
+        markers |= more_markers
+
+    from terraform_provider_openai.client import APIClient, ClientSettings
+    from terraform_provider_openai.errors import ProviderError
+
+    client = APIClient(
+        ClientSettings(
+            api_key=(os.environ.get("OPENAI_API_KEY") or "").strip() or None,
+            base_url=args.base_url or os.environ.get("OPENAI_BASE_URL") or None,
+            organization=os.environ.get("OPENAI_ORG_ID") or None,
+            project=os.environ.get("OPENAI_PROJECT_ID") or None,
+        )
+    )
+    try:
+        completions, _ = client.list_chat_completions(order="asc")
+    except ProviderError as exc:
+        print(f"cannot list stored completions: {exc.detail()}", file=sys.stderr)
+        return 1
+    rows = []
+    for completion in completions:
+        marker = marker_of(completion.get("metadata"))
+        if marker is None:
+            continue
+        status = "unknown"
+        if args.state:
+            status = "tracked" if completion["id"] in ids else "leftover"
+            if status == "leftover" and marker not in markers:
+                status = "leftover (no state has its marker)"
+        rows.append(
+            {"id": completion["id"], "created": completion.get("created"), "marker": marker, "status": status}
+        )
+
+    failed = 0
+    if args.delete:
+        for row in rows:
+            if not row["status"].startswith("leftover"):
+                continue
+            try:
+                client.delete_chat_completion(row["id"])
+                row["status"] = "deleted"
+            except ProviderError as exc:
+                row["status"] = f"not deleted: {exc.detail().splitlines()[0]}"
+                failed += 1
+
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print(f"No stored completion carries {CREATE_MARKER_KEY}.")
+    else:
+        for row in rows:
+            print(f"{row['id']}  {row['marker']}  {row['status']}")
+    return 1 if failed else 0

@@ -1,0 +1,236 @@
+"""Nothing lost, nothing duplicated: stored creates under faults, with the real terraform binary.
+
+Each test counts, from the local server's own records, the stored completions and the create
+requests, and checks that after at most one more apply the stored completions are exactly the
+ones in state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from openai import OpenAI
+
+from terraform_provider_openai.marker import CREATE_MARKER_KEY
+from tests.support.localserver import LocalServer
+from tests.support.terraform import Result, Workspace, provider_block, required_providers
+
+CREATES = ("POST", "/v1/chat/completions")
+
+
+def config(server: LocalServer, count: int, **provider: Any) -> str:
+    return (
+        required_providers()
+        + provider_block(server.base_url, **provider)
+        + f"""
+resource "openai_chat_completion" "x" {{
+  count    = {count}
+  model    = "gpt-4o"
+  store    = true
+  metadata = {{ suite = "faults" }}
+  messages = [{{ role = "user", content = "fault ${{count.index}}" }}]
+}}
+"""
+    )
+
+
+def stored(server: LocalServer) -> list[str]:
+    """IDs of every stored completion, from the server."""
+    api = OpenAI(base_url=server.base_url, api_key="sk-local-test", max_retries=0)
+    return sorted(c.id for c in api.chat.completions.list(limit=100))
+
+
+def tracked(ws: Workspace) -> list[str]:
+    """IDs of the completions in state (a partial instance has none)."""
+    resources = ((ws.state().get("values") or {}).get("root_module") or {}).get("resources", [])
+    return sorted(r["values"]["id"] for r in resources if r["values"].get("id"))
+
+
+def instances(ws: Workspace) -> int:
+    return len(ws.run("state", "list").stdout.split())
+
+
+def creates(server: LocalServer) -> list[dict[str, Any]]:
+    return [r for r in server.requests() if (r["method"], r["path"]) == CREATES]
+
+
+def wait_settled(server: LocalServer, timeout: float = 60) -> None:
+    """Wait until the server has answered every request it received (those whose client gave up
+    too: the server still finishes and stores them)."""
+    deadline = time.monotonic() + timeout
+    while any(r["status"] is None for r in server.requests()):
+        assert time.monotonic() < deadline, "the local server did not finish its requests"
+        time.sleep(0.05)
+
+
+def assert_exactly_once(ws: Workspace, server: LocalServer, count: int) -> None:
+    assert stored(server) == tracked(ws), "stored completions and state differ"
+    assert len(tracked(ws)) == count == instances(ws)
+
+
+def text(result: Result) -> str:
+    return " ".join(result.output.split())
+
+
+@pytest.fixture
+def slow() -> Any:
+    """A local server of its own whose creates take 2 s."""
+    with LocalServer.start("--latency-ms", "2000") as server:
+        yield server
+
+
+def test_a_500_after_the_api_stored_the_completion_is_adopted_not_created_again(ws, local):
+    ws.write(config(local, 3))
+    ws.init()
+    local.inject_fault("500-after-store", count=1, path_prefix="/v1/chat/completions")
+    result = ws.apply()
+    assert "Warning: Stored Chat Completion Adopted" in result.output
+    assert len(creates(local)) == 3  # no create was sent twice
+    assert_exactly_once(ws, local, 3)
+    code, plan = ws.plan_exit_code()
+    assert code == 0, plan
+
+
+def test_an_uncertain_create_is_kept_tainted_and_the_next_apply_settles_it(ws, local):
+    ws.write(config(local, 1, max_retries=0))
+    ws.init()
+    local.inject_fault("500", count=1, path_prefix="/v1/chat/completions")
+    failed = ws.apply(check=False)
+    assert failed.returncode == 1
+    detail = text(failed)
+    assert "Error: Create Chat Completion Error" in detail
+    assert "The API answered HTTP 500" in detail
+    assert (
+        f"The API may have stored the completion all the same. Terraform keeps this instance as tainted, with the create marker {CREATE_MARKER_KEY} = tfcm-"
+        in detail
+    )
+    assert instances(ws) == 1 and tracked(ws) == []  # a partial instance: no ID yet
+    assert "tainted" in ws.run("show", "-no-color").stdout
+    assert len(creates(local)) == 1 and stored(local) == []
+
+    plan = ws.plan()
+    assert "is tainted, so must be replaced" in plan.stdout
+    ws.apply()
+    assert len(creates(local)) == 2
+    assert_exactly_once(ws, local, 1)
+
+
+def test_a_timeout_shorter_than_the_api_converges_after_one_more_apply(ws, slow):
+    ws.write(config(slow, 3, timeout=1, max_retries=2))
+    ws.init()
+    first = ws.apply(check=False)
+    print(first)
+    wait_settled(slow)  # copies of attempts that timed out are stored late
+    assert len(creates(slow)) <= 9  # never more than the attempts the provider was allowed
+
+    ws.write(config(slow, 3, timeout=30, max_retries=2))
+    second = ws.apply()
+    print(second)
+    wait_settled(slow)
+    assert_exactly_once(ws, slow, 3)
+    code, plan = ws.plan_exit_code()
+    assert code == 0, plan
+
+
+def test_a_timeout_then_adoption_at_refresh_keeps_one_completion(ws, slow):
+    ws.write(config(slow, 1, timeout=1, max_retries=0))
+    ws.init()
+    failed = ws.apply(check=False)
+    assert failed.returncode == 1 and "The request timed out" in text(failed)
+    assert instances(ws) == 1 and tracked(ws) == []
+    wait_settled(slow)
+    assert len(stored(slow)) == 1  # the API finished the work after the provider gave up
+
+    ws.write(config(slow, 1, timeout=30))
+    refreshed = ws.plan()
+    assert "Warning: Stored Chat Completion Adopted" in refreshed.output
+    assert "terraform untaint" in text(refreshed)
+    ws.apply()
+    wait_settled(slow)
+    assert_exactly_once(ws, slow, 1)
+    # the adopted one was replaced (the instance was tainted): deleted, not left behind
+    assert len(creates(slow)) == 2
+
+
+def test_a_dropped_connection_is_looked_up_then_sent_again(ws, local):
+    ws.write(config(local, 2))
+    ws.init()
+    local.inject_fault("drop", count=1, path_prefix="/v1/chat/completions")
+    ws.apply()
+    lookups = [r for r in local.requests() if r["method"] == "GET" and r["path"] == "/v1/chat/completions"]
+    assert len(lookups) >= 1
+    assert all(f"metadata%5B{CREATE_MARKER_KEY}%5D=tfcm-" in r["query"] for r in lookups)
+    assert len(creates(local)) == 3
+    assert_exactly_once(ws, local, 2)
+
+
+def test_a_burst_of_rate_limits_is_waited_out_without_duplicates(ws, local):
+    ws.write(config(local, 3, max_retries=5))
+    ws.init()
+    local.inject_fault("429", count=6, path_prefix="/v1/chat/completions")
+    ws.apply()
+    assert sorted(r["status"] for r in creates(local)) == [200] * 3 + [429] * 6
+    assert not [r for r in local.requests() if r["method"] == "GET"]  # a 429 needs no lookup
+    assert_exactly_once(ws, local, 3)
+
+
+def test_destroy_deletes_every_completion_carrying_the_instance_marker(ws, local):
+    ws.write(config(local, 1))
+    ws.init()
+    ws.apply()
+    (completion_id,) = tracked(ws)
+    api = OpenAI(base_url=local.base_url, api_key="sk-local-test", max_retries=0)
+    marker = api.chat.completions.retrieve(completion_id).metadata[CREATE_MARKER_KEY]
+    # a copy that reached the API after its create had given up, carrying the same marker
+    late = api.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "late"}],
+        store=True,
+        metadata={CREATE_MARKER_KEY: marker},
+    )
+    result = ws.destroy()
+    assert "Warning: Duplicate Stored Chat Completions Deleted" in result.output
+    assert late.id in text(result)
+    assert stored(local) == []
+
+
+def test_the_marker_never_shows_in_state_outputs_or_plans(ws, local):
+    ws.write(config(local, 1) + 'output "metadata" { value = openai_chat_completion.x[0].metadata }\n')
+    ws.init()
+    ws.apply()
+    assert ws.outputs()["metadata"] == {"suite": "faults"}
+    assert CREATE_MARKER_KEY not in json.dumps(ws.state())
+    code, plan = ws.plan_exit_code()
+    assert code == 0, plan
+
+
+def test_leftovers_names_and_deletes_marked_completions_no_state_tracks(ws, local):
+    ws.write(config(local, 2))
+    ws.init()
+    ws.apply()
+    api = OpenAI(base_url=local.base_url, api_key="sk-local-test", max_retries=0)
+    # what a provider killed outright mid-create leaves: a completion with a marker nobody tracks
+    orphan = api.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "orphan"}],
+        store=True,
+        metadata={CREATE_MARKER_KEY: "tfcm-killed"},
+    )
+    env = {**os.environ, "OPENAI_BASE_URL": local.base_url, "OPENAI_API_KEY": "sk-local-test"}
+    command = [sys.executable, "-m", "terraform_provider_openai", "leftovers", "--state", "terraform.tfstate"]
+
+    listed = subprocess.run(command, cwd=ws.path, env=env, capture_output=True, text=True, check=True)
+    lines = dict(line.split("  ", 1) for line in listed.stdout.splitlines())
+    assert lines[orphan.id] == "tfcm-killed  leftover (no state has its marker)"
+    assert sorted(i for i, rest in lines.items() if rest.endswith("tracked")) == tracked(ws)
+
+    deleted = subprocess.run([*command, "--delete"], cwd=ws.path, env=env, capture_output=True, text=True)
+    assert deleted.returncode == 0, deleted.stderr
+    assert f"{orphan.id}  tfcm-killed  deleted" in deleted.stdout
+    assert_exactly_once(ws, local, 2)
