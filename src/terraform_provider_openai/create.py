@@ -92,7 +92,8 @@ def backoff(attempt: int, retry_after: float | None) -> float | None:
     """Seconds before retry number `attempt` (1-based), as the SDK waits; None: do not retry."""
     if retry_after is not None:
         return retry_after if retry_after <= MAX_RETRY_AFTER_S else None
-    return min(0.5 * 2 ** (attempt - 1), 8.0) * (1 - 0.25 * random.random())
+    delay: float = min(0.5 * 2.0 ** (attempt - 1), 8.0)
+    return delay * (1 - 0.25 * random.random())
 
 
 def create_plain(client: APIClient, stop: StopController, body: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as wait_futures
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -78,7 +78,8 @@ class StopController:
 
     def wait(self, future: Future[T]) -> T:
         """The future's result; raises StopGraceExpired when the grace period after a stop ends first."""
-        done, _ = wait_futures([future, self._expired], return_when=FIRST_COMPLETED)
+        pending: list[Future[Any]] = [future, self._expired]
+        done, _ = wait_futures(pending, return_when=FIRST_COMPLETED)
         if future in done:
             return future.result()
         raise StopGraceExpired(self.grace)
