@@ -69,7 +69,7 @@ class LocalServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.store = Store(config.db)
-        self.recorder = Recorder()
+        self.recorder = Recorder(secrets=[config.api_key])
         self.faults = FaultQueue()
         if config.fail_next and config.fail_kind:
             self.faults.add(parse_fault(config.fail_kind), config.fail_next, None)
@@ -135,18 +135,18 @@ class LocalServer:
         raw = b"".join(chunks)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope["path"]
-        entry = self.recorder.record(
+        recording = self.recorder.record(
             scope["method"], path, scope["query_string"].decode("latin-1"), headers, raw
         )
-        scope[_BODY_KEY] = entry["body"] if entry["body"] is not None or not raw else _INVALID_JSON
+        scope[_BODY_KEY] = recording.body if recording.body is not None or not raw else _INVALID_JSON
         request_id = "req_" + secrets.token_hex(16)
 
         async def send_recorded(message: Message) -> None:
             if message["type"] == "http.response.start":
-                entry["status"] = message["status"]
+                recording.status(message["status"])
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             elif message["type"] == "http.response.body":
-                entry["response_chunks"].append(message.get("body", b""))
+                recording.add_body(message.get("body", b""), message.get("more_body", False))
             await send(message)
 
         try:
