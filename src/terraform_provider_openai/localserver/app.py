@@ -122,6 +122,13 @@ class LocalServer:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(_API_PREFIXES):
+            if scope["type"] == "http" and self._admin_needs_key(scope["path"]):
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+                try:
+                    self._require_key(key_from_headers(headers))
+                except APIError as exc:
+                    await _error(exc)(scope, receive, send)
+                    return
             await self.router(scope, receive, send)
             return
         chunks = []
@@ -234,6 +241,16 @@ class LocalServer:
                 )
         else:
             key = key_from_headers(headers)
+        self._require_key(key)
+
+    def _admin_needs_key(self, path: str) -> bool:
+        """With --api-key, every /_admin route but the health check needs the key."""
+        if self.config.api_key is None or path == "/_admin/health":
+            return False
+        return path == "/_admin" or path.startswith("/_admin/")
+
+    def _require_key(self, key: str | None) -> None:
+        """401 unless no key is configured or ``key`` is the configured one."""
         expected = self.config.api_key
         if expected is None:
             return
