@@ -5,11 +5,18 @@
         ...
         assert server.requests()[-1]["status"] == 200
 
+``api_key`` reaches the server through ``LOCALSERVER_API_KEY`` (not the command line, where
+``ps`` would show it) and the admin calls send it. ``LOCALSERVER_API_KEY`` is not inherited
+from the test runner's environment: pass it in ``env=`` to use it. ``restart()`` stops the
+server and starts it again on the same port with the same arguments (stored completions
+survive it with ``db=``).
+
 Standard library only (urllib), so any suite can use it whatever else it has installed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,56 +26,58 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
 STARTUP_TIMEOUT_S = 20.0
+API_KEY_ENV = "LOCALSERVER_API_KEY"
 
 
 class LocalServerError(RuntimeError):
     """The server did not start, or an admin call failed."""
 
 
-class LocalServer:
-    """A running ``terraform-provider-openai serve`` process."""
+@dataclass(frozen=True)
+class _Launch:
+    """How a server was started, so that it can be started again the same way."""
 
-    def __init__(self, process: subprocess.Popen[str], base_url: str, stderr_path: Path) -> None:
-        self.process = process
-        self.base_url = base_url  # "http://127.0.0.1:PORT/v1"
-        self.root_url = base_url.removesuffix("/v1")
-        self.azure_endpoint = self.root_url  # for AzureOpenAI(azure_endpoint=...)
-        self.port = int(self.root_url.rsplit(":", 1)[1])
-        self._stderr_path = stderr_path
-        self.stdout_lines: list[str] = []
-        self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
-        self._drain.start()
+    extra_args: tuple[str, ...]
+    db: str | None
+    env: dict[str, str]
 
-    @classmethod
-    def start(
-        cls,
-        *extra_args: str,
-        db: str | os.PathLike[str] | None = None,
-        api_key: str | None = None,
-        env: dict[str, str] | None = None,
-        timeout: float = STARTUP_TIMEOUT_S,
-    ) -> LocalServer:
-        """Launch the server on a free port and wait (up to ``timeout`` s) for its base URL."""
-        cmd = [sys.executable, "-m", "terraform_provider_openai.localserver", "--port", "0"]
-        if db is not None:
-            cmd += ["--db", os.fspath(db)]
-        if api_key is not None:
-            cmd += ["--api-key", api_key]
-        cmd += list(extra_args)
+    def command(self, port: int) -> list[str]:
+        cmd = [sys.executable, "-m", "terraform_provider_openai.localserver", "--port", str(port)]
+        if self.db is not None:
+            cmd += ["--db", self.db]
+        return cmd + list(self.extra_args)
+
+    def effective_key(self) -> str | None:
+        """The key the server will accept, resolved like the server does."""
+        args = list(self.extra_args)
+        for i, arg in enumerate(args):
+            name, eq, value = arg.partition("=")
+            if name not in ("--api-key", "--api-key-file"):
+                continue
+            if not eq:
+                value = args[i + 1] if i + 1 < len(args) else ""
+            if name == "--api-key":
+                return value
+            return Path(value).read_text().removesuffix("\n").removesuffix("\r")
+        return self.env.get(API_KEY_ENV) or None
+
+    def run(self, port: int, timeout: float) -> tuple[subprocess.Popen[str], str, Path]:
+        """Start the process; return it, its first stdout line (the base URL) and its stderr file."""
         fd, name = tempfile.mkstemp(prefix="localserver-", suffix=".stderr")
         stderr_path = Path(name)
         with os.fdopen(fd, "w") as stderr:
             process = subprocess.Popen(
-                cmd,
+                self.command(port),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
-                env={**os.environ, **(env or {})},
+                env=self.env,
             )
         first: list[str] = []
         reader = threading.Thread(
@@ -79,19 +88,92 @@ class LocalServer:
         reader.join(timeout)
         line = first[0].strip() if first else ""
         if not line.startswith("http"):
+            exited = None
+            if not reader.is_alive():  # stdout closed: the process is exiting, get its code
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    exited = process.wait(timeout)
             process.kill()
             process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
             detail = stderr_path.read_text(errors="replace")
             stderr_path.unlink(missing_ok=True)
-            raise LocalServerError(
-                f"local server did not start within {timeout}s (first line {line!r}):\n{detail}"
-            )
-        return cls(process, line, stderr_path)
+            why = f"exited with code {exited}" if exited is not None else f"did not start within {timeout}s"
+            raise LocalServerError(f"local server {why} (first line {line!r}):\n{detail}")
+        return process, line, stderr_path
 
-    def _drain_stdout(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
+
+class LocalServer:
+    """A running ``terraform-provider-openai serve`` process."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        base_url: str,
+        stderr_path: Path,
+        *,
+        api_key: str | None = None,
+        launch: _Launch | None = None,
+    ) -> None:
+        self.stdout_lines: list[str] = []  # of every process, across restarts
+        self.api_key = api_key  # the key the server accepts (admin calls send it); None: open
+        self._launch = launch
+        self._earlier_stderr = ""  # of the processes already stopped
+        self._attach(process, base_url, stderr_path)
+
+    def _attach(self, process: subprocess.Popen[str], base_url: str, stderr_path: Path) -> None:
+        self.process = process
+        self.base_url = base_url  # "http://127.0.0.1:PORT/v1"
+        self.root_url = base_url.removesuffix("/v1")
+        self.azure_endpoint = self.root_url  # for AzureOpenAI(azure_endpoint=...)
+        self.port = int(self.root_url.rsplit(":", 1)[1])
+        self._stderr_path = stderr_path
+        self._drain = threading.Thread(target=self._drain_stdout, args=(process,), daemon=True)
+        self._drain.start()
+
+    @classmethod
+    def start(
+        cls,
+        *extra_args: str,
+        db: str | os.PathLike[str] | None = None,
+        api_key: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = STARTUP_TIMEOUT_S,
+        port: int = 0,
+    ) -> LocalServer:
+        """Launch the server on ``port`` (0: a free one) and wait (up to ``timeout`` s) for its URL.
+
+        ``api_key`` is passed as ``LOCALSERVER_API_KEY``; ``--api-key``/``--api-key-file`` in
+        ``extra_args``, or ``LOCALSERVER_API_KEY`` in ``env``, work too (admin calls use the key).
+        """
+        child_env = {k: v for k, v in os.environ.items() if k != API_KEY_ENV}
+        child_env.update(env or {})
+        if api_key is not None:
+            child_env[API_KEY_ENV] = api_key
+        launch = _Launch(tuple(extra_args), None if db is None else os.fspath(db), child_env)
+        process, line, stderr_path = launch.run(port, timeout)
+        return cls(process, line, stderr_path, api_key=launch.effective_key(), launch=launch)
+
+    def restart(self, timeout: float = STARTUP_TIMEOUT_S, *, kill: bool = False) -> None:
+        """Stop the server (SIGTERM, or SIGKILL with ``kill``), start a new process on the same
+        port with the same arguments, ``--db`` file and environment, and return once it serves.
+
+        Stored completions survive with ``db=`` (also a SIGKILL: SQLite commits each change);
+        the request log and queued faults do not. ``base_url`` and the other URLs stay the same.
+        """
+        if self._launch is None:
+            raise LocalServerError("restart() needs a server made by LocalServer.start()")
+        if kill and self.process.poll() is None:
+            self.process.kill()
+        self.stop(timeout)
+        process, line, stderr_path = self._launch.run(self.port, timeout)
+        self._attach(process, line, stderr_path)
+
+    def _drain_stdout(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
             self.stdout_lines.append(line.rstrip("\n"))
+        process.stdout.close()
 
     # --- admin API ------------------------------------------------------------------------------
 
@@ -101,6 +183,8 @@ class LocalServer:
         req = urllib.request.Request(self.root_url + path, data=data, method=method)
         if data is not None:
             req.add_header("content-type", "application/json")
+        if self.api_key is not None:
+            req.add_header("authorization", f"Bearer {self.api_key}")
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return json.loads(resp.read() or b"null")
@@ -139,14 +223,18 @@ class LocalServer:
                 self.process.kill()
                 self.process.wait()
         self._drain.join(timeout)
-        self._stderr_path.unlink(missing_ok=True)
+        if self._stderr_path.exists():
+            self._earlier_stderr += self._stderr_path.read_text(errors="replace")
+            self._stderr_path.unlink(missing_ok=True)
         return self.process.returncode
 
     def stderr(self) -> str:
+        """What the server wrote to stderr, also after ``stop()`` and across restarts."""
         try:
-            return self._stderr_path.read_text(errors="replace")
+            current = self._stderr_path.read_text(errors="replace")
         except FileNotFoundError:
-            return ""
+            current = ""
+        return self._earlier_stderr + current
 
     def __enter__(self) -> Self:
         return self

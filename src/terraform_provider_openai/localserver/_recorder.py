@@ -1,7 +1,11 @@
 """The log of requests to ``/v1`` and ``/openai`` (and their answers) served by ``GET /_admin/requests``.
 
-Keys are never kept: ``authorization`` and ``api-key`` header values become ``***`` and the
-record carries ``auth_sha256``, the SHA-256 of the key that was sent (bearer token or api-key).
+Keys are never kept. Credential headers (``authorization``, ``api-key``, ...) become ``***``;
+every occurrence of the configured key and of the key the request sent (bearer token, api-key
+header, ``api-key``/``key``/``token`` query parameters) becomes ``***`` in the path, the query,
+the other headers, the body and the answer; key-carrying query parameters are ``***`` whatever
+their value. The record carries ``auth_sha256``, the SHA-256 of the key that was sent (bearer
+token or api-key), so a test can still tell which key was used.
 """
 
 from __future__ import annotations
@@ -9,10 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
+from terraform_provider_openai.localserver._redact import (
+    MASK,
+    SECRET_HEADERS,
+    Redactor,
+    secret_param_values,
+)
+
 MAX_RECORDS = 10_000
-_SECRET_HEADERS = ("authorization", "api-key")
 
 
 def key_from_headers(headers: dict[str, str]) -> str | None:
@@ -22,41 +33,85 @@ def key_from_headers(headers: dict[str, str]) -> str | None:
     return headers.get("api-key") or None
 
 
-class Recorder:
-    def __init__(self, max_records: int = MAX_RECORDS) -> None:
-        self._records: deque[dict[str, Any]] = deque(maxlen=max_records)
+def _sent_secrets(query: str, headers: dict[str, str]) -> list[str]:
+    """Every key the request carries: credential header values (and their token part), key params."""
+    found = []
+    for name in SECRET_HEADERS:
+        value = headers.get(name)
+        if value:
+            found.append(value.strip())
+            scheme, _, credential = value.strip().partition(" ")
+            if credential.strip():
+                found.append(credential.strip())
+    return found + secret_param_values(query)
 
-    def record(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> dict[str, Any]:
+
+class Recording:
+    """One request being recorded: collects the answer and masks it once it is complete."""
+
+    __slots__ = ("entry", "body", "_redactor", "_chunks")
+
+    def __init__(self, entry: dict[str, Any], body: Any, redactor: Redactor) -> None:
+        self.entry = entry
+        self.body = body  # the parsed request body, unmasked: what the app works on
+        self._redactor: Redactor | None = redactor
+        self._chunks: list[bytes] = []
+
+    def status(self, status: int) -> None:
+        self.entry["status"] = status
+
+    def add_body(self, chunk: bytes, more_body: bool) -> None:
+        if self._redactor is None:
+            return
+        self._chunks.append(chunk)
+        if more_body:
+            return
+        raw = b"".join(self._chunks)
+        if raw and self._redactor.may_occur(raw):
+            try:
+                raw = json.dumps(self._redactor.json(json.loads(raw))).encode()
+            except ValueError:
+                raw = self._redactor.text(raw.decode("utf-8", "replace")).encode()
+        self.entry["response_raw"] = raw
+        self._chunks = []
+        self._redactor = None  # no key outlives the request
+
+
+class Recorder:
+    def __init__(self, max_records: int = MAX_RECORDS, secrets: Iterable[str | None] = ()) -> None:
+        self._records: deque[dict[str, Any]] = deque(maxlen=max_records)
+        self._secrets = [s for s in secrets if s]
+
+    def record(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Recording:
         key = key_from_headers(headers)
-        shown = dict(headers)
-        for name in _SECRET_HEADERS:
-            if name in shown:
-                shown[name] = "***"
+        redactor = Redactor([*self._secrets, *_sent_secrets(query, headers)])
+        shown = {
+            redactor.text(name): MASK if name in SECRET_HEADERS else redactor.text(value, params=True)
+            for name, value in headers.items()
+        }
         try:
             parsed = json.loads(body) if body else None
         except ValueError:
             parsed = None
         entry: dict[str, Any] = {
             "method": method,
-            "path": path,
-            "query": query,
+            "path": redactor.text(path),
+            "query": redactor.text(query, params=True),
             "headers": shown,
             "auth_sha256": hashlib.sha256(key.encode()).hexdigest() if key else None,
-            "body": parsed,
+            "body": redactor.json(parsed) if redactor.may_occur(body) else parsed,
             "status": None,
-            "response_chunks": [],
+            "response_raw": None,
         }
         self._records.append(entry)
-        return entry
+        return Recording(entry, parsed, redactor)
 
     def all(self) -> list[dict[str, Any]]:
         """The records as served: ``response`` is the parsed JSON answer (null if none)."""
         result = []
         for entry in list(self._records):
-            shown = {k: v for k, v in entry.items() if k != "response_chunks"}
-            raw = b"".join(entry["response_chunks"])
+            shown = {k: v for k, v in entry.items() if k != "response_raw"}
+            raw = entry["response_raw"]
             try:
                 shown["response"] = json.loads(raw) if raw else None
             except ValueError:

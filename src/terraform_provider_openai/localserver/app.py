@@ -69,7 +69,7 @@ class LocalServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.store = Store(config.db)
-        self.recorder = Recorder()
+        self.recorder = Recorder(secrets=[config.api_key])
         self.faults = FaultQueue()
         if config.fail_next and config.fail_kind:
             self.faults.add(parse_fault(config.fail_kind), config.fail_next, None)
@@ -122,6 +122,13 @@ class LocalServer:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(_API_PREFIXES):
+            if scope["type"] == "http" and self._admin_needs_key(scope["path"]):
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+                try:
+                    self._require_key(key_from_headers(headers))
+                except APIError as exc:
+                    await _error(exc)(scope, receive, send)
+                    return
             await self.router(scope, receive, send)
             return
         chunks = []
@@ -135,18 +142,18 @@ class LocalServer:
         raw = b"".join(chunks)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope["path"]
-        entry = self.recorder.record(
+        recording = self.recorder.record(
             scope["method"], path, scope["query_string"].decode("latin-1"), headers, raw
         )
-        scope[_BODY_KEY] = entry["body"] if entry["body"] is not None or not raw else _INVALID_JSON
+        scope[_BODY_KEY] = recording.body if recording.body is not None or not raw else _INVALID_JSON
         request_id = "req_" + secrets.token_hex(16)
 
         async def send_recorded(message: Message) -> None:
             if message["type"] == "http.response.start":
-                entry["status"] = message["status"]
+                recording.status(message["status"])
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             elif message["type"] == "http.response.body":
-                entry["response_chunks"].append(message.get("body", b""))
+                recording.add_body(message.get("body", b""), message.get("more_body", False))
             await send(message)
 
         try:
@@ -234,6 +241,16 @@ class LocalServer:
                 )
         else:
             key = key_from_headers(headers)
+        self._require_key(key)
+
+    def _admin_needs_key(self, path: str) -> bool:
+        """With --api-key, every /_admin route but the health check needs the key."""
+        if self.config.api_key is None or path == "/_admin/health":
+            return False
+        return path == "/_admin" or path.startswith("/_admin/")
+
+    def _require_key(self, key: str | None) -> None:
+        """401 unless no key is configured or ``key`` is the configured one."""
         expected = self.config.api_key
         if expected is None:
             return

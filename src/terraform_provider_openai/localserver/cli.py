@@ -2,14 +2,21 @@
 
 The first line on stdout is the base URL (``http://HOST:PORT/v1``), printed once the socket
 listens. Starlette and uvicorn come from the ``server`` extra and are imported here, lazily.
+
+The key (optional) comes from ``--api-key``, else ``--api-key-file``, else the environment
+variable ``LOCALSERVER_API_KEY``; the last two keep it out of the process list.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
+
+API_KEY_ENV = "LOCALSERVER_API_KEY"
 
 _MISSING_EXTRA = "The local server needs extra packages: pip install 'terraform-provider-openai[server]'"
 
@@ -18,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="terraform-provider-openai serve",
         description="Run the OpenAI-compatible local server (chat completions, stored completions, Azure routes).",
+        epilog=f"Environment: {API_KEY_ENV}=KEY sets the key when neither --api-key nor --api-key-file is "
+        "given (an empty value is ignored). Prefer it or --api-key-file: a key given with --api-key is "
+        "visible to every user of the machine in the process list (ps).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to listen on (default 0: pick a free one)")
@@ -29,7 +39,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--latency-ms", type=float, default=0.0, metavar="N", help="delay every completion create by N ms"
     )
-    p.add_argument("--api-key", metavar="KEY", help="accept only this key (others get 401 invalid_api_key)")
+    keys = p.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="accept only this key on /v1, /openai and /_admin (except /_admin/health); others get "
+        f"401 invalid_api_key. Visible in ps: prefer --api-key-file or {API_KEY_ENV}",
+    )
+    keys.add_argument(
+        "--api-key-file",
+        metavar="PATH",
+        help="read the key from this file (one trailing newline is ignored)",
+    )
     p.add_argument(
         "--fail-next", type=int, default=0, metavar="N", help="inject a fault into the next N API requests"
     )
@@ -42,8 +63,42 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug", "trace"]
     )
-    p.add_argument("--access-log", action="store_true", help="log every request (keys are never logged)")
+    p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request to stdout (keys and api-key=... query values are masked as ***)",
+    )
     return p
+
+
+class UsageError(Exception):
+    """A bad option value: reported on stderr with exit code 2."""
+
+
+def resolve_api_key(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The key the server accepts: --api-key, else --api-key-file, else $LOCALSERVER_API_KEY."""
+    if args.api_key is not None:
+        key, source = args.api_key, "--api-key"
+    elif args.api_key_file is not None:
+        source = "--api-key-file"
+        try:
+            with open(args.api_key_file, encoding="utf-8") as f:
+                key = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc.__class__.__name__
+            raise UsageError(f"{source}: cannot read {args.api_key_file}: {reason}") from None
+        key = key.removesuffix("\n").removesuffix("\r")
+    elif environ.get(API_KEY_ENV):
+        key, source = environ[API_KEY_ENV], API_KEY_ENV
+    else:
+        return None
+    # Clients send the key in a header, whose value loses surrounding whitespace: such a key
+    # could never match. Say so rather than start a server that refuses everything.
+    if not key:
+        raise UsageError(f"{source}: the key is empty")
+    if key != key.strip() or any(c in key for c in "\r\n"):
+        raise UsageError(f"{source}: the key has surrounding whitespace or a line break")
+    return key
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -73,6 +128,7 @@ def main(argv: list[str]) -> int:
         return 1
 
     from terraform_provider_openai.localserver._faults import parse_fault
+    from terraform_provider_openai.localserver._redact import install_log_redactor
     from terraform_provider_openai.localserver.app import ServerConfig, create_app
 
     if args.fail_next:
@@ -81,10 +137,15 @@ def main(argv: list[str]) -> int:
         except ValueError as exc:
             print(f"--fail-kind: {exc}", file=sys.stderr)
             return 2
+    try:
+        api_key = resolve_api_key(args, os.environ)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     app = create_app(
         ServerConfig(
             db=args.db,
-            api_key=args.api_key,
+            api_key=api_key,
             latency_ms=args.latency_ms,
             fail_next=args.fail_next,
             fail_kind=args.fail_kind,
@@ -107,6 +168,8 @@ def main(argv: list[str]) -> int:
         timeout_graceful_shutdown=1,
         timeout_keep_alive=30,
     )
+    # uvicorn.Config set up logging: from here on no handler writes the key or an api-key=... value.
+    install_log_redactor([api_key])
     server = uvicorn.Server(config)
 
     # uvicorn re-raises a caught SIGINT/SIGTERM after its graceful shutdown: our handler makes that
