@@ -102,6 +102,8 @@ class Server:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
+                # the demo's server takes any key: a LOCALSERVER_API_KEY of the user's is not for it
+                env={k: v for k, v in os.environ.items() if k != "LOCALSERVER_API_KEY"},
             )
         lines: list[str] = []
         first = threading.Event()
