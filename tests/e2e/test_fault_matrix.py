@@ -69,6 +69,31 @@ def wait_settled(server: LocalServer, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
+def start_apply(ws: Workspace, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`terraform apply` in the background, in its own process group (as a terminal runs it)."""
+    return subprocess.Popen(
+        [ws.home.binary, "apply", "-no-color", "-input=false", "-auto-approve", *args],
+        cwd=ws.path,
+        env=ws.home.env(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for_creates(
+    server: LocalServer, count: int, apply: subprocess.Popen[str], timeout: float = 60
+) -> None:
+    """Wait until the server has received `count` create requests."""
+    deadline = time.monotonic() + timeout
+    while len(creates(server)) < count:
+        assert apply.poll() is None, apply.communicate()
+        assert time.monotonic() < deadline, "the creates did not reach the server"
+        time.sleep(0.02)
+
+
 def assert_exactly_once(ws: Workspace, server: LocalServer, count: int) -> None:
     assert stored(server) == tracked(ws), "stored completions and state differ"
     assert len(tracked(ws)) == count == instances(ws)
@@ -234,3 +259,18 @@ def test_leftovers_names_and_deletes_marked_completions_no_state_tracks(ws, loca
     assert deleted.returncode == 0, deleted.stderr
     assert f"{orphan.id}  tfcm-killed  deleted" in deleted.stdout
     assert_exactly_once(ws, local, 2)
+
+
+def test_a_server_restart_mid_apply_loses_nothing_and_duplicates_nothing(ws, tmp_path):
+    with LocalServer.start("--latency-ms", "1500", db=tmp_path / "store.sqlite") as server:
+        ws.write(config(server, 3, max_retries=4))
+        ws.init()
+        apply = start_apply(ws)
+        wait_for_creates(server, 3, apply)
+        server.restart(kill=True)  # the creates in flight die with it, unanswered
+        out, err = apply.communicate(timeout=120)
+        assert apply.returncode == 0, out + err
+        assert "Apply complete! Resources: 3 added" in out
+        assert_exactly_once(ws, server, 3)
+        code, plan = ws.plan_exit_code()
+        assert code == 0, plan
