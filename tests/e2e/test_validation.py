@@ -7,6 +7,7 @@ minutes); each case is still its own test that finds its diagnostic, attributed 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -590,4 +591,37 @@ resource "openai_chat_completion" "huge" {
         "characters."
         in text
     ), text[:3000]
+    assert local.requests() == []
+
+
+def test_hand_edited_state_of_the_wrong_shape_is_named_not_a_crash(ws: Workspace, local: LocalServer) -> None:
+    ws.write(
+        required_providers()
+        + provider_block(local.base_url)
+        + 'resource "openai_chat_completion" "edited" {\n  model = "gpt-4o"\n'
+        + '  messages = [{ role = "user", content = "hi" }]\n}\n'
+    )
+    ws.init()
+    ws.apply()
+    path = ws.path / "terraform.tfstate"
+    state = json.loads(path.read_text())
+    attributes = state["resources"][0]["instances"][0]["attributes"]
+    attributes["messages"] = "hello"
+    attributes["choices"] = 3
+    del attributes["model"]
+    path.write_text(json.dumps(state))
+    local.clear_requests()
+
+    code, result = ws.plan_exit_code()
+    assert code == 1, result
+    text = " ".join(result.stderr.split())
+    assert "Error: Invalid State for openai_chat_completion" in text, text
+    assert "Unexpected Provider Error" not in text
+    for problem in (
+        "- model: missing, but it is required",
+        "- messages: expected a list, found a string ('hello')",
+        "- choices: expected a list, found a number (3)",
+    ):
+        assert problem in text, text
+    assert "terraform state rm" in text
     assert local.requests() == []
