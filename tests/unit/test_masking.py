@@ -106,3 +106,26 @@ def test_logging_filter_masks_messages_arguments_and_tracebacks() -> None:
     assert "header Bearer ***" in out and "Illegal header value b'***\\n'" in out
     assert "Traceback" in out
     assert not leaks(out), out
+
+
+def test_provider_logging_to_stderr_masks_secrets_at_trace_level() -> None:
+    """What terraform copies into TF_LOG: the provider process's stderr, set up by the runner."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging\n"
+        "from terraform_provider_openai.framework.runner import _configure_logging\n"
+        "from terraform_provider_openai import masking\n"
+        "_configure_logging()\n"
+        f"masking.register({KEY!r})\n"
+        f"logging.getLogger('terraform_provider_openai.x').debug('sent %r', b'Bearer ' + {KEY!r}.encode())\n"
+        f"logging.getLogger('openai').warning('env key %s', 'sk-env-secret-5566778899')\n"
+    )
+    env = {"TF_LOG": "TRACE", "OPENAI_API_KEY": "sk-env-secret-5566778899\n", "PATH": ""}
+    err = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stderr
+    assert "[DEBUG] terraform_provider_openai.x: sent b'Bearer ***'" in err, err
+    assert "[WARNING] openai: env key ***" in err, err
+    assert not leaks(err) and "5566778899" not in err

@@ -139,7 +139,9 @@ def _configure_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
     handler.addFilter(SecretFilter())
-    logging.basicConfig(level=getattr(logging, level, logging.WARNING), handlers=[handler])
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level, logging.WARNING))
     # The HTTP stack logs request headers at DEBUG level: keep it quiet whatever TF_LOG says.
     for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "hpack", "grpc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
