@@ -51,6 +51,10 @@ resource "openai_chat_completion" "this" {
       error_message = "function_call names a function that is not in functions."
     }
     precondition {
+      condition     = var.store && var.metadata != null ? length(var.metadata) <= 15 : true
+      error_message = "With store = true, metadata may hold at most 15 key-value pairs: the provider adds terraform_create_marker to make the create exactly-once."
+    }
+    precondition {
       condition     = var.tool_choice == null ? true : (var.tool_choice == "none" || var.tools != null)
       error_message = "tool_choice needs tools: set tools or leave tool_choice null."
     }

@@ -210,17 +210,26 @@ variable "store" {
 }
 
 variable "metadata" {
-  description = "Up to 16 key-value pairs kept with a stored completion (keys up to 64 characters, values up to 512), usable to filter `openai_chat_completions`. Changing it updates the completion in place."
+  description = "Up to 16 key-value pairs (15 with `store = true`: the provider adds `terraform_create_marker` to make the create exactly-once) kept with a stored completion (keys up to 64 characters, values up to 512), usable to filter `openai_chat_completions`. Changing it updates the completion in place."
   type        = map(string)
   default     = null
 
   validation {
     condition     = var.metadata == null ? true : length(var.metadata) <= 16
-    error_message = "metadata may hold at most 16 key-value pairs."
+    error_message = "metadata may hold at most 16 key-value pairs (15 with store = true)."
   }
   validation {
     condition     = var.metadata == null ? true : alltrue([for k, v in var.metadata : length(k) >= 1 && length(k) <= 64])
     error_message = "metadata keys must be 1 to 64 characters long."
+  }
+  validation {
+    # C0/C1 control characters, DEL, zero-width and bidirectional formatting characters, as the provider
+    condition     = var.metadata == null ? true : alltrue([for k, v in var.metadata : !can(regex("[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}\\x{FEFF}]", k)) && trimspace(k) == k])
+    error_message = "metadata keys must not contain control characters or invisible (zero-width, bidirectional) characters, nor start or end with whitespace."
+  }
+  validation {
+    condition     = var.metadata == null ? true : !contains(keys(var.metadata), "terraform_create_marker")
+    error_message = "The metadata key terraform_create_marker is reserved: the provider sets it on stored completions to make their create exactly-once. Use another key."
   }
   validation {
     condition     = var.metadata == null ? true : alltrue([for k, v in var.metadata : v == null ? false : length(v) <= 512])

@@ -3,7 +3,8 @@
 One :class:`APIClient` is made when the provider is configured and shared by every resource and
 data source of that provider process. The SDK (about 0.8 s to import) is loaded and its client
 built on the first call that needs the API, so plans that need no API call never pay for it.
-SDK exceptions become :mod:`terraform_provider_openai.errors`, with the API key scrubbed.
+SDK exceptions become :mod:`terraform_provider_openai.errors`, with every secret masked in every
+field (see :mod:`terraform_provider_openai.masking`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ class ClientSettings:
         return bool(self.azure_endpoint)
 
     def secrets(self) -> list[str]:
+        """Values never to show: the key, the Entra token and the default header values."""
         values = [self.api_key, self.azure_ad_token, *self.default_headers.values()]
-        return [v for v in values if v and len(v) >= 4]
+        return [v for v in values if v]
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -54,10 +56,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+def _scrub(text: Any, secrets: list[str]) -> Any:
+    """`text` with every form of the secrets (and of every other known secret) masked; None stays."""
+    from terraform_provider_openai.masking import mask
+
+    return None if text is None else mask(str(text), secrets)
 
 
 class APIClient:
@@ -133,11 +136,11 @@ class APIClient:
             klass = NotFoundError if exc.status_code == 404 else APIError
             raise klass(
                 status=exc.status_code,
-                message=_scrub(str(message), secrets),
-                type=err.get("type"),
-                code=None if err.get("code") is None else str(err.get("code")),
-                param=err.get("param"),
-                request_id=exc.request_id,
+                message=_scrub(message, secrets),
+                type=_scrub(err.get("type"), secrets),
+                code=_scrub(err.get("code"), secrets),
+                param=_scrub(err.get("param"), secrets),
+                request_id=_scrub(exc.request_id, secrets),
                 retries=self.max_retries,
                 retry_after=_retry_after(exc.response.headers),
             ) from None

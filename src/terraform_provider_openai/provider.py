@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 from urllib.parse import urlparse
 
 from tf.schema import Schema
 from tf.utils import Diagnostics
 
-from terraform_provider_openai import PROVIDER_ADDRESS
+from terraform_provider_openai import PROVIDER_ADDRESS, masking
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Map, Number, String, Unknown
 
@@ -22,6 +23,9 @@ _ENV = {
     "api_version": ("OPENAI_API_VERSION",),
     "azure_ad_token": ("AZURE_OPENAI_AD_TOKEN",),
 }
+
+# RFC 9110 token: what an HTTP header name may be made of
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 
 _SCHEMA = Schema(
     attributes=[
@@ -100,6 +104,45 @@ def _setting(config: dict[str, Any], name: str) -> Any:
     return value
 
 
+def _secret_problem(value: str) -> str | None:
+    """Why a key or token (already trimmed) cannot go into an HTTP header; never shows the value."""
+    if value == "":
+        return "is empty (or only whitespace)"
+    for char in value:
+        if char.isspace():
+            return f"contains whitespace inside it (U+{ord(char):04X})"
+        if not " " < char < "\x7f":
+            return f"contains a character that is not printable ASCII (U+{ord(char):04X})"
+    return None
+
+
+def _secret(diags: Diagnostics, config: dict[str, Any], name: str, envs: tuple[str, ...]) -> str | None:
+    """A key or token from the attribute, else the first environment variable set, with surrounding
+    whitespace removed (`file("key.txt")` keeps the file's final newline); an error diagnostic,
+    naming the attribute but never the value, when what is left cannot be a key."""
+    value, source = config.get(name), f"`{name}`"
+    if value is None or value is Unknown:
+        env = next((env for env in envs if os.environ.get(env)), None)
+        if env is None:
+            return None
+        value, source = os.environ[env], f"`{name}` (from the {env} environment variable)"
+    if not isinstance(value, str):
+        return None
+    trimmed = value.strip()
+    problem = _secret_problem(trimmed)
+    if problem is not None:
+        masking.register(trimmed)
+        diags.add_error(
+            f"Invalid {name}",
+            f"{source} {problem}. Keys and tokens are printable ASCII without spaces; surrounding "
+            "whitespace (such as the newline `file()` keeps) is removed, but nothing inside them is. "
+            "The value is not shown.",
+            path=[name] if source == f"`{name}`" else None,
+        )
+        return None
+    return trimmed
+
+
 class OpenAIProvider:
     """Implements `tf.iface.Provider`."""
 
@@ -161,6 +204,26 @@ class OpenAIProvider:
                 f"max_retries must be a whole number of 0 or more, got {retries}.",
                 path=["max_retries"],
             )
+        headers = config.get("default_headers")
+        for header, value in (headers or {}).items() if isinstance(headers, dict) else ():
+            if not _HEADER_NAME.fullmatch(header):
+                diags.add_error(
+                    "Invalid default_headers",
+                    f"default_headers keys must be HTTP header names (letters, digits and !#$%&'*+-.^_`|~); got {header!r}.",
+                    path=["default_headers"],
+                )
+            bad = (
+                next((c for c in value if c != "\t" and (c < " " or c == "\x7f")), None)
+                if isinstance(value, str)
+                else None
+            )
+            if bad is not None:
+                diags.add_error(
+                    "Invalid default_headers",
+                    f"default_headers[{header}] contains a control character (U+{ord(bad):04X}); a header value "
+                    "cannot hold line breaks or control characters. The value is not shown.",
+                    path=["default_headers"],
+                )
         if isinstance(config.get("base_url"), str) and isinstance(config.get("azure_endpoint"), str):
             diags.add_error(
                 "Conflicting base_url and azure_endpoint",
@@ -182,9 +245,11 @@ class OpenAIProvider:
         from terraform_provider_openai.client import APIClient, ClientSettings
 
         azure_endpoint = _setting(config, "azure_endpoint")
-        api_key = _setting(config, "api_key")
-        if api_key is None and azure_endpoint:
-            api_key = os.environ.get("AZURE_OPENAI_API_KEY") or None
+        key_env = _ENV["api_key"] + (("AZURE_OPENAI_API_KEY",) if azure_endpoint else ())
+        api_key = _secret(diags, config, "api_key", key_env)
+        azure_ad_token = _secret(diags, config, "azure_ad_token", _ENV["azure_ad_token"])
+        if diags.has_errors():
+            return
         api_version = _setting(config, "api_version")
         if azure_endpoint and not api_version:
             diags.add_error(
@@ -211,8 +276,9 @@ class OpenAIProvider:
             azure_deployment=config.get("azure_deployment")
             if isinstance(config.get("azure_deployment"), str)
             else None,
-            azure_ad_token=_setting(config, "azure_ad_token"),
+            azure_ad_token=azure_ad_token,
         )
+        masking.register(*settings.secrets())
         self._client = APIClient(settings)
 
     def api(self, diags: Diagnostics, summary: str) -> Any:

@@ -4,8 +4,17 @@ that succeed are invisible; a failed create leaves nothing in state."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+import pytest
 
 from tests.support.localserver import LocalServer
 from tests.support.terraform import Result, Workspace, provider_block, required_providers
@@ -114,3 +123,72 @@ def test_dropped_connection_gives_a_connection_error(ws: Workspace, local: Local
     text = _text(_failed_apply(ws))
     assert f"Could not reach the API at {local.base_url}" in text
     assert ws.state().get("values") is None
+
+
+# ---- an API that echoes the key back -----------------------------------------------------------
+
+
+class _EchoingHandler(BaseHTTPRequestHandler):
+    """Answers every request 401 with the Authorization header echoed in every error field, in
+    several encodings, as a careless proxy or OpenAI-compatible server might."""
+
+    def do_POST(self) -> None:
+        auth = self.headers.get("authorization", "")
+        key = auth.removeprefix("Bearer ")
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = json.dumps(
+            {
+                "error": {
+                    "message": f"Incorrect API key provided: {key[:8]}***{key[-4:]}. Header was {auth!r}, "
+                    f"{auth.encode()!r}, {quote(auth)}, {base64.b64encode(auth.encode()).decode()}",
+                    "type": f"auth_error:{key}",
+                    "code": f"invalid_api_key:{quote(key, safe='')}",
+                    "param": f"Authorization: {auth}",
+                }
+            }
+        ).encode()
+        self.send_response(401)
+        self.send_header("content-type", "application/json")
+        self.send_header("x-request-id", "req_echo")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def echoing_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _runs(key: str) -> set[str]:
+    texts = {key, quote(key, safe=""), base64.b64encode(f"Bearer {key}".encode()).decode()[8:-4]}
+    return {t[i : i + 8] for t in texts for i in range(len(t) - 7)}
+
+
+def test_api_error_echoing_the_key_in_every_field_shows_none_of_it(
+    ws: Workspace, echoing_api: str, tmp_path: Path
+) -> None:
+    key = "sk-echo-Vq3Lz8Rk1Pw6Yt0Hn4+Mc/"
+    log = tmp_path / "trace.log"
+    ws.write(required_providers() + provider_block(echoing_api, api_key=key, max_retries=0) + RESOURCE)
+    ws.init()
+    result = ws.apply(check=False, env={"TF_LOG": "TRACE", "TF_LOG_PATH": str(log)})
+    assert result.returncode == 1, result
+    text = _text(result)
+    assert "Error: Create Chat Completion Error" in text
+    assert "The API answered HTTP 401: Incorrect API key provided: ***" in text
+    assert "type: auth_error:***, code: invalid_api_key:***, param: Authorization: Bearer ***" in text
+    assert "request id: req_echo" in text
+    for name, place in {"apply": result.output, "trace log": log.read_text()}.items():
+        found = sorted(r for r in _runs(key) if r in place)
+        assert not found, f"{name} holds {found[:3]}"

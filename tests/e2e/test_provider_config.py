@@ -4,12 +4,14 @@ mistakes reported at plan time naming the attribute, and an API key that never l
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -317,3 +319,73 @@ def test_a_rejected_api_key_never_appears_anywhere(
     # it really was sent (and refused)
     sent = guarded_server.requests()
     assert sent and sent[0]["status"] == 401 and sent[0]["auth_sha256"] == _sha(WRONG_KEY)
+
+
+def _forms(key: str) -> set[str]:
+    """Runs of 8 characters of the key in the forms a log or error may carry it: as is, escaped,
+    URL-encoded and base64 (at any of the three byte offsets in a longer text)."""
+    texts = {key, repr(key)[1:-1], quote(key, safe=""), key.encode().hex()}
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + key.encode()).decode()
+        texts.add(encoded[4 if offset else 0 : (offset + len(key)) // 3 * 4])
+    return {t[i : i + 8] for t in texts for i in range(len(t) - 7)}
+
+
+def _assert_no_form_of(places: dict[str, str], key: str) -> None:
+    forms = _forms(key)
+    leaks = {name: sorted(f for f in forms if f in text)[:3] for name, text in places.items()}
+    assert not {k: v for k, v in leaks.items() if v}, f"the key appears in: {leaks}"
+
+
+def test_key_with_trailing_newline_works_and_no_form_of_it_is_in_trace_logs(
+    ws: Workspace, guarded_server: LocalServer, tmp_path: Path
+) -> None:
+    """`api_key = file("key.txt")` keeps the file's final newline: the provider trims it (the server
+    accepts only the exact key), and TF_LOG=TRACE output, which carries the provider's stderr, holds
+    no form of the key."""
+    guarded_server.reset()
+    (ws.path / "key.txt").write_text(GOOD_KEY + "\n")
+    ws.write(
+        required_providers()
+        + f'provider "openai" {{\n  base_url = "{guarded_server.base_url}"\n  api_key = file("key.txt")\n}}\n'
+        + _resource("from_file")
+    )
+    log = tmp_path / "trace.log"
+    results = [ws.init()]
+    # to the terminal (stderr), as a user sees it, and to a file
+    results.append(ws.apply(env={"TF_LOG": "TRACE", "TF_LOG_PROVIDER": "TRACE"}))
+    assert "[DEBUG]" in results[-1].stderr and "plugin" in results[-1].stderr  # the trace log was on
+    results.append(ws.plan("-out=tfplan", env={"TF_LOG": "TRACE", "TF_LOG_PATH": str(log)}))
+    results.append(ws.run("show", "-json", "tfplan"))
+    places = _collect(ws, log, results)
+    assert places["trace log"], "TF_LOG_PATH was not written"
+    _assert_no_form_of(places, GOOD_KEY)
+    [sent] = guarded_server.requests()
+    assert sent["status"] == 200 and sent["auth_sha256"] == _sha(GOOD_KEY)
+    assert ws.resource("openai_chat_completion.from_file")["content"] == "Local reply to: from_file"
+
+
+def test_unusable_key_fails_naming_api_key_and_never_showing_it(
+    ws: Workspace, local: LocalServer, tmp_path: Path
+) -> None:
+    key = "sk-leakcheck-inner Space-Qx7Tb2Wm9"
+    log = tmp_path / "trace.log"
+    ws.write(
+        required_providers()
+        + f'provider "openai" {{\n  base_url = "{local.base_url}"\n}}\n'
+        + _resource("spaced")
+    )
+    ws.init()
+    env = {"OPENAI_API_KEY": key, "TF_LOG": "TRACE", "TF_LOG_PATH": str(log)}
+    result = ws.run("plan", "-no-color", "-input=false", check=False, env=env)
+    assert result.returncode == 1, result
+    text = _text(result)
+    assert "Error: Invalid api_key" in text
+    assert (
+        "`api_key` (from the OPENAI_API_KEY environment variable) contains whitespace inside it (U+0020)"
+        in text
+    )
+    assert "The value is not shown." in text
+    _assert_no_form_of({"plan": result.output, "trace log": log.read_text()}, key.split()[0][:20])
+    _assert_no_form_of({"plan": result.output, "trace log": log.read_text()}, key.split()[1])
+    assert local.requests() == []

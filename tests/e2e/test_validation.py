@@ -7,6 +7,7 @@ minutes); each case is still its own test that finds its diagnostic, attributed 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -298,6 +299,107 @@ CASES: list[tuple[str, str, str]] = [
     ("seed_beyond_int64", body("seed = 9223372036854775808"), "seed must be a whole number between"),
     ("model_empty", body('model = ""', model=False), "model must not be empty"),
     ("messages_empty", body("messages = []", messages=False), "messages must contain at least one message"),
+    # ---- hostile inputs: control, invisible and bidi characters, surrounding whitespace, huge numbers
+    (
+        "model_trailing_newline",
+        body('model = "gpt-4o\\n"', model=False),
+        "model must not contain control characters or invisible (zero-width, bidirectional) characters; "
+        "found U+000A (LINE FEED) at position 6",
+    ),
+    (
+        "model_surrounding_space",
+        body('model = " gpt-4o"', model=False),
+        "model must not start or end with whitespace; got ' gpt-4o'",
+    ),
+    (
+        "model_bidi_override",
+        body('model = "gpt\\u202e-4o"', model=False),
+        "model must not contain control characters or invisible (zero-width, bidirectional) characters; "
+        "found U+202E (RIGHT-TO-LEFT OVERRIDE) at position 3 in 'gpt\\u202e-4o'",
+    ),
+    (
+        "message_name_zero_width_space",
+        body('messages = [{ role = "user", content = "hi", name = "ann\\u200b" }]', messages=False),
+        "messages[0].name must not contain control characters or invisible",
+    ),
+    (
+        "message_name_trailing_space",
+        body('messages = [{ role = "user", content = "hi", name = "ann " }]', messages=False),
+        "messages[0].name must not start or end with whitespace",
+    ),
+    (
+        "function_name_trailing_newline",
+        body(f'functions = [{{ name = "get_weather\\n", {FN} }}]'),
+        "functions[0].name must not contain control characters",
+    ),
+    (
+        "tool_name_byte_order_mark",
+        body('tools = [{ function = { name = "\\ufefflookup" } }]'),
+        "tools[0].function.name must not contain control characters or invisible (zero-width, "
+        "bidirectional) characters; found U+FEFF (ZERO WIDTH NO-BREAK SPACE) at position 0",
+    ),
+    (
+        "json_schema_name_tab",
+        body('response_format = { type = "json_schema", json_schema = { name = "x\\t", schema = "{}" } }'),
+        "response_format.json_schema.name must not contain control characters",
+    ),
+    (
+        "tool_call_id_with_newline",
+        body(
+            'messages = [{ role = "user", content = "hi" }, { role = "tool", content = "42", tool_call_id = "call_1\\n" }]',
+            messages=False,
+        ),
+        "messages[1].tool_call_id must not contain control characters",
+    ),
+    (
+        "user_line_break",
+        body('user = "u1\\r\\nX-Evil: 1"'),
+        "user must not contain control characters; found U+000D",
+    ),
+    ("metadata_empty_key", body('metadata = { "" = "v" }'), "metadata keys must not be empty"),
+    (
+        "metadata_key_bidi",
+        body('metadata = { "team\\u202e" = "v" }'),
+        "metadata keys must not contain control characters or invisible",
+    ),
+    (
+        "metadata_key_surrounding_space",
+        body('metadata = { "team " = "v" }'),
+        "metadata keys must not start or end with whitespace",
+    ),
+    (
+        "metadata_reserved_create_marker",
+        body('metadata = { terraform_create_marker = "mine" }'),
+        "metadata[terraform_create_marker] is reserved: the provider sets 'terraform_create_marker' on stored "
+        "completions",
+    ),
+    (
+        "metadata_16_keys_with_store",
+        body("store = true", 'metadata = { for i in range(16) : "k${i}" => "v" }'),
+        "metadata may hold at most 15 key-value pairs with `store = true` (the API allows 16; the provider "
+        "adds 'terraform_create_marker' to make the create exactly-once), got 16",
+    ),
+    (
+        "logit_bias_key_trailing_newline",
+        body('logit_bias = { "50256\\n" = 5 }'),
+        "logit_bias[50256\\n] keys must be token IDs",
+    ),
+    (
+        "max_tokens_1e300",
+        body("max_tokens = 1e300"),
+        "max_tokens must be at most 9223372036854775807 (the largest integer the API takes), got 1e+300",
+    ),
+    (
+        "max_completion_tokens_beyond_int64",
+        body("max_completion_tokens = 9223372036854775808"),
+        "max_completion_tokens must be at most 9223372036854775807",
+    ),
+    ("seed_1e300", body("seed = -1e300"), "seed must be a whole number between -9223372036854775808"),
+    (
+        "top_logprobs_huge",
+        body("logprobs = true", "top_logprobs = 1e300"),
+        "top_logprobs must be a whole number between 0 and 20, got 1e+300",
+    ),
 ]
 
 # Values every rule accepts (some at the edge of a range): no diagnostic may name these resources.
@@ -315,6 +417,14 @@ VALID = {
         'logit_bias = { "50256" = -100, "1" = 100 }',
         "seed = -9223372036854775808",
         "max_tokens = 1",
+        "max_completion_tokens = 9223372036854775807",
+    ),
+    "stored_15_keys_and_free_user": body(
+        "store = true",
+        'metadata = { for i in range(15) : "k${i}" => "v" }',
+        'user = "\\u05d0\\u05d1\\u200f with spaces "',
+        'messages = [{ role = "user", content = "tab\\tand\\nnewline are content", name = "ann" }]',
+        messages=False,
     ),
     "newest_enum_values": body('reasoning_effort = "max"', 'service_tier = "fast"'),
     "tool_choice_none_without_tools": body('tool_choice = "none"'),
@@ -450,3 +560,68 @@ resource "openai_chat_completion" "second" {
     assert [r["address"] for r in ws.state()["values"]["root_module"]["resources"]] == [
         "openai_chat_completion.first"
     ]
+
+
+def test_message_content_over_the_api_string_limit_fails_plan_naming_it(
+    ws: Workspace, local: LocalServer
+) -> None:
+    """10,485,761 characters (`format("%10485761s", "x")`, built by Terraform, not written out): the
+    API would answer "string too long"; the plan says so first, naming the message."""
+    ws.write(
+        required_providers()
+        + provider_block(local.base_url)
+        + """
+resource "openai_chat_completion" "huge" {
+  model    = "gpt-4o"
+  messages = [{ role = "user", content = "hi" }, { role = "user", content = format("%10485761s", "x") }]
+}
+"""
+    )
+    ws.init()
+    code, result = ws.plan_exit_code()
+    assert code == 1, result
+    text = " ".join(result.stderr.split())
+    if "ResourceExhausted" in text and "Received message larger than max" in text:
+        # the config itself (10 MiB) must first reach the provider: that needs gRPC limits as large as
+        # a Go provider's (the transport work of issue 9); until then gRPC refuses it before validation
+        pytest.xfail("the provider's gRPC receive limit is still gRPC's default 4 MiB")
+    assert (
+        "Error: Invalid messages[1].content with openai_chat_completion.huge" in text
+        and "messages[1].content is 10485761 characters long; the API takes strings of at most 10485760 "
+        "characters."
+        in text
+    ), text[:3000]
+    assert local.requests() == []
+
+
+def test_hand_edited_state_of_the_wrong_shape_is_named_not_a_crash(ws: Workspace, local: LocalServer) -> None:
+    ws.write(
+        required_providers()
+        + provider_block(local.base_url)
+        + 'resource "openai_chat_completion" "edited" {\n  model = "gpt-4o"\n'
+        + '  messages = [{ role = "user", content = "hi" }]\n}\n'
+    )
+    ws.init()
+    ws.apply()
+    path = ws.path / "terraform.tfstate"
+    state = json.loads(path.read_text())
+    attributes = state["resources"][0]["instances"][0]["attributes"]
+    attributes["messages"] = "hello"
+    attributes["choices"] = 3
+    del attributes["model"]
+    path.write_text(json.dumps(state))
+    local.clear_requests()
+
+    code, result = ws.plan_exit_code()
+    assert code == 1, result
+    text = " ".join(result.stderr.split())
+    assert "Error: Invalid State for openai_chat_completion" in text, text
+    assert "Unexpected Provider Error" not in text
+    for problem in (
+        "- model: missing, but it is required",
+        "- messages: expected a list, found a string ('hello')",
+        "- choices: expected a list, found a number (3)",
+    ):
+        assert problem in text, text
+    assert "terraform state rm" in text
+    assert local.requests() == []

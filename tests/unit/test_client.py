@@ -172,3 +172,111 @@ def test_provider_config_validation_names_attributes() -> None:
         "Invalid max_retries",
         "Conflicting base_url and azure_endpoint",
     }
+
+
+# ---- secrets ---------------------------------------------------------------------------------------
+
+
+def test_api_error_echoing_the_key_in_every_field_is_masked() -> None:
+    handler = error(
+        401,
+        {
+            "type": f"invalid_key:{KEY}",
+            "code": f"key_{KEY}",
+            "param": f"Authorization: Bearer {KEY}",
+            "message": f"Incorrect API key provided: {KEY[:10]}***{KEY[-4:]}; sent {(KEY + chr(10)).encode()!r}",
+        },
+    )
+    with pytest.raises(APIError) as info:
+        client_with(handler).create_chat_completion(BODY)
+    exc = info.value
+    for field in (exc.message, exc.type, exc.code, exc.param, exc.detail()):
+        assert field is not None and "***" in field
+        assert not any(KEY[i : i + 8] in field for i in range(len(KEY) - 7)), field
+    assert exc.status == 401 and exc.request_id == "req_abc"
+
+
+def test_key_with_trailing_newline_is_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[httpx2.Request] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return httpx2.Response(
+            200, json={"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": []}
+        )
+
+    real = openai.OpenAI
+    transport = httpx2.Client(transport=httpx2.MockTransport(handler))
+    monkeypatch.setattr(openai, "OpenAI", lambda **kw: real(http_client=transport, **kw))
+    provider = OpenAIProvider()
+    diags = Diagnostics()
+    provider.configure_provider(diags, {"api_key": f"  {KEY}\r\n", "base_url": "http://api.test/v1"})
+    assert not diags.diagnostics
+    provider.api(diags, "x").create_chat_completion(BODY)
+    assert seen[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize(
+    ("attribute", "env", "value", "problem"),
+    [
+        ("api_key", None, " \n ", "is empty"),
+        ("api_key", None, "sk-abc def", "contains whitespace inside it (U+0020)"),
+        ("api_key", None, "sk-abc\ndef", "contains whitespace inside it (U+000A)"),
+        ("api_key", None, "sk-abc\x00def", "not printable ASCII (U+0000)"),
+        ("api_key", None, "\ufeffsk-abcdef", "not printable ASCII (U+FEFF)"),
+        ("azure_ad_token", None, "eyJ0eXAi.\u200beyJhdWQi", "not printable ASCII (U+200B)"),
+        ("api_key", "OPENAI_API_KEY", "sk-env key", "(from the OPENAI_API_KEY environment variable)"),
+        (
+            "azure_ad_token",
+            "AZURE_OPENAI_AD_TOKEN",
+            "   ",
+            "(from the AZURE_OPENAI_AD_TOKEN environment variable) is empty",
+        ),
+    ],
+)
+def test_unusable_key_is_a_configure_error_naming_the_attribute_not_the_value(
+    monkeypatch: pytest.MonkeyPatch, attribute: str, env: str | None, value: str, problem: str
+) -> None:
+    for name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    config: dict[str, Any] = {"base_url": "http://api.test/v1"}
+    if env:
+        monkeypatch.setenv(env, value)
+    else:
+        config[attribute] = value
+    provider = OpenAIProvider()
+    diags = Diagnostics()
+    provider.configure_provider(diags, config)
+    [diag] = diags.diagnostics
+    assert diag.summary == f"Invalid {attribute}"
+    assert problem in diag.detail and f"`{attribute}`" in diag.detail
+    assert diag.path == (None if env else [attribute])
+    shown = diag.summary + diag.detail
+    for part in value.split():
+        assert len(part) < 4 or part not in shown
+    assert provider._client is None
+
+
+def test_azure_key_and_token_from_the_environment_are_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-key-123\n")
+    monkeypatch.setenv("AZURE_OPENAI_AD_TOKEN", "\teyJ.token.sig \n")
+    provider = OpenAIProvider()
+    diags = Diagnostics()
+    provider.configure_provider(diags, {"azure_endpoint": "https://a.example", "api_version": "2024-10-21"})
+    assert not diags.diagnostics
+    assert (provider._client.settings.api_key, provider._client.settings.azure_ad_token) == (
+        "azure-key-123",
+        "eyJ.token.sig",
+    )
+
+
+def test_default_header_with_a_line_break_is_refused_without_showing_it() -> None:
+    diags = Diagnostics()
+    OpenAIProvider().validate_config(
+        diags, {"default_headers": {"x-secret": "abc\r\nX-Injected: 1", "bad name": "v"}}
+    )
+    assert [d.summary for d in diags.diagnostics] == ["Invalid default_headers"] * 2
+    text = " ".join(d.detail for d in diags.diagnostics)
+    assert "default_headers[x-secret]" in text and "U+000D" in text and "X-Injected" not in text
+    assert "'bad name'" in text

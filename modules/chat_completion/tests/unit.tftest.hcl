@@ -600,6 +600,87 @@ run "metadata_value_longer_than_512_is_rejected" {
   expect_failures = [var.metadata]
 }
 
+run "empty_metadata_key_is_rejected" {
+  command = plan
+  variables {
+    metadata = { "" = "value" }
+  }
+  expect_failures = [var.metadata]
+}
+
+run "metadata_key_with_a_control_character_is_rejected" {
+  command = plan
+  variables {
+    metadata = { "te\nam" = "value" }
+  }
+  expect_failures = [var.metadata]
+}
+
+run "metadata_key_with_a_bidi_override_is_rejected" {
+  command = plan
+  variables {
+    metadata = { "team\u202e" = "value" }
+  }
+  expect_failures = [var.metadata]
+}
+
+run "metadata_key_with_a_zero_width_space_is_rejected" {
+  command = plan
+  variables {
+    metadata = { "team\u200b" = "value" }
+  }
+  expect_failures = [var.metadata]
+}
+
+run "metadata_key_with_surrounding_whitespace_is_rejected" {
+  command = plan
+  variables {
+    metadata = { " team" = "value" }
+  }
+  expect_failures = [var.metadata]
+}
+
+run "reserved_create_marker_metadata_key_is_rejected" {
+  command = plan
+  variables {
+    store    = true
+    metadata = { terraform_create_marker = "mine" }
+  }
+  expect_failures = [var.metadata]
+}
+
+run "sixteen_metadata_pairs_with_store_are_rejected" {
+  command = plan
+  variables {
+    store    = true
+    metadata = { for i in range(16) : "key${i}" => "value" }
+  }
+  expect_failures = [openai_chat_completion.this]
+}
+
+run "fifteen_metadata_pairs_with_store_are_accepted" {
+  command = plan
+  variables {
+    store    = true
+    metadata = { for i in range(15) : "key${i}" => "value" }
+  }
+  assert {
+    condition     = length(openai_chat_completion.this[0].metadata) == 15
+    error_message = "15 pairs are passed through with store = true"
+  }
+}
+
+run "sixteen_metadata_pairs_without_store_are_accepted" {
+  command = plan
+  variables {
+    metadata = { for i in range(16) : "key${i}" => "value" }
+  }
+  assert {
+    condition     = length(openai_chat_completion.this[0].metadata) == 16
+    error_message = "16 pairs are passed through without store"
+  }
+}
+
 run "empty_tools_list_is_rejected" {
   command = plan
   variables {

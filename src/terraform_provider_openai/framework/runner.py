@@ -133,11 +133,15 @@ def server_certificate() -> tuple[bytes, bytes, bytes]:
 def _configure_logging() -> None:
     level = os.environ.get("TF_LOG_PROVIDER") or os.environ.get("TF_LOG") or "WARN"
     level = {"TRACE": "DEBUG", "WARN": "WARNING", "JSON": "DEBUG"}.get(level.upper(), level.upper())
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, level, logging.WARNING),
-        format="[%(levelname)s] %(name)s: %(message)s",
-    )
+    # terraform copies the provider's stderr into its TF_LOG output: mask secrets on the way out
+    from terraform_provider_openai.masking import SecretFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level, logging.WARNING))
     # The HTTP stack logs request headers at DEBUG level: keep it quiet whatever TF_LOG says.
     for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "hpack", "grpc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

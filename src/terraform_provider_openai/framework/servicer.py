@@ -31,6 +31,7 @@ from tf.utils import Diagnostics, _to_attribute_path
 
 from terraform_provider_openai.framework.resource import Context, PlanContext
 from terraform_provider_openai.framework.schema import decode_state, encode_state
+from terraform_provider_openai.framework.statecheck import state_problems
 from terraform_provider_openai.framework.types import Number
 
 log = logging.getLogger(__name__)
@@ -86,14 +87,24 @@ def to_private(value: dict[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode() if value else b""
 
 
+def _mask_diagnostics(response: R) -> R:
+    """Every secret masked in every diagnostic of a response, whoever wrote it."""
+    from terraform_provider_openai.masking import mask
+
+    for diag in getattr(response, "diagnostics", ()):
+        diag.summary, diag.detail = mask(diag.summary), mask(diag.detail)
+    return response
+
+
 def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """Turn an unexpected exception into an error diagnostic in the method's response type."""
+    """Turn an unexpected exception into an error diagnostic in the method's response type, and
+    mask secrets in every diagnostic the method returns."""
 
     def decorator(method: Callable[..., R]) -> Callable[..., R]:
         @functools.wraps(method)
         def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> R:
             try:
-                return method(self, request, context)
+                return _mask_diagnostics(method(self, request, context))
             except Exception as exc:  # noqa: BLE001 - the whole point
                 log.error("unexpected error in %s: %s", method.__name__, traceback.format_exc())
                 diags = Diagnostics()
@@ -102,7 +113,7 @@ def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callabl
                     f"The provider failed in {method.__name__}: {type(exc).__name__}: {exc}. "
                     "This is a bug in terraform-provider-openai; please report it.",
                 )
-                return response(diagnostics=diags.to_pb())
+                return _mask_diagnostics(response(diagnostics=diags.to_pb()))
 
         return wrapper
 
@@ -148,16 +159,33 @@ class ProviderServicer(_TfProviderServicer):
         diags = Diagnostics()
         klass = self._get_res_cls(request.type_name)
         schema = klass.get_schema()
-        if request.raw_state.json:
-            # numbers as Number decodes them: a decimal a float cannot hold stays exact
-            old = json.loads(request.raw_state.json, parse_float=Number().decode)
-        else:  # flatmap state only comes from SDKv1-era providers; there is none of ours
-            old = dict(request.raw_state.flatmap)
+        problems: list[str] = []
+        try:
+            if request.raw_state.json:
+                # numbers as Number decodes them: a decimal a float cannot hold stays exact
+                old = json.loads(request.raw_state.json, parse_float=Number().decode)
+            else:  # flatmap state only comes from SDKv1-era providers; there is none of ours
+                old = dict(request.raw_state.flatmap)
+        except ValueError as exc:
+            old, problems = None, [f"the state is not valid JSON: {exc}"]
         current_version = schema.version or 0
-        if request.version < current_version:
+        if old is not None and request.version < current_version:
             old = self.app.new_resource(klass).upgrade(
                 Context(diags, request.type_name), request.version, old
             )
+        if old is not None:
+            problems = state_problems(schema, old)
+        if problems:
+            diags.add_error(
+                f"Invalid State for {request.type_name}",
+                f"The stored state of this {request.type_name} (schema version {request.version}) does "
+                "not match the resource's schema; was terraform.tfstate edited by hand?\n"
+                + "\n".join(f"- {p}" for p in problems)
+                + "\n\nRestore the state from a backup (terraform.tfstate.backup, or an earlier version "
+                "kept by your backend), correct the values, or remove the instance with "
+                "`terraform state rm <address>` (a stored completion can then be imported again).",
+            )
+            return pb.UpgradeResourceState.Response(diagnostics=diags.to_pb())
         state = decode_state(schema, old)
         return pb.UpgradeResourceState.Response(
             upgraded_state=to_dynamic_value(encode_state(schema, state)), diagnostics=diags.to_pb()

@@ -40,7 +40,7 @@ from terraform_provider_openai.request import (
     request_attributes,
     settings_from_stored,
 )
-from terraform_provider_openai.validation import validate_request
+from terraform_provider_openai.validation import METADATA_MAX_PAIRS, validate_request
 
 MODEL_OUTPUT = "response_model"
 
@@ -65,8 +65,10 @@ def _schema() -> Schema:
         attribute(
             "metadata",
             Map(String()),
-            "Up to 16 key-value pairs (keys up to 64 characters, values up to 512) kept with a stored "
-            "completion and usable as list filters. Changing it updates the completion in place.",
+            "Key-value pairs (keys up to 64 characters, values up to 512) kept with a stored completion "
+            "and usable as list filters: up to 16, or 15 with `store = true` (the provider keeps one for "
+            f"its create marker, `{CREATE_MARKER_KEY}`, which is reserved). Changing it updates the "
+            "completion in place.",
             optional=True,
         ),
         attribute(
@@ -156,6 +158,16 @@ class ChatCompletionResource(ResourceBase):
                 return None
             return {**planned, **completion_outputs(answer, MODEL_OUTPUT)}
 
+        if len(planned.get("metadata") or {}) >= METADATA_MAX_PAIRS:
+            # only possible when `store` was unknown at plan time
+            ctx.diagnostics.add_error(
+                "Create Chat Completion Error",
+                f"`metadata` holds {len(planned['metadata'])} pairs; with `store = true` at most "
+                f"{METADATA_MAX_PAIRS - 1} are allowed: the provider keeps one for the create marker "
+                f"({CREATE_MARKER_KEY}). Nothing was sent to the API.",
+                path=["metadata"],
+            )
+            return None
         marker = new_marker()
         outcome = create_stored(client, stop.controller(), body, marker)
         _report_removed(ctx, marker, outcome.removed, outcome.not_removed)
