@@ -301,6 +301,8 @@ def test_ctrl_c_keeps_a_create_in_flight_and_its_answer_reaches_terraform(plugin
     assert state["content"] == "Held reply to: wait for me"
     assert len(api.bodies) == 1
     assert plugin.process.poll() is None
+    if Path("/proc/self/status").exists():  # nor did the API client's imports restore SIGINT
+        assert sigint_ignored(plugin.process.pid)
     assert plugin.shutdown() == 0
 
 
