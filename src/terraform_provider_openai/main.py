@@ -1,6 +1,7 @@
 """Entry point of the `terraform-provider-openai` console script.
 
-Run by Terraform (``TF_PLUGIN_MAGIC_COOKIE`` set) it serves the plugin. Subcommands:
+Run by Terraform (``TF_PLUGIN_MAGIC_COOKIE`` set) it serves the plugin and ignores SIGINT (Terraform
+handles Ctrl-C and asks for a graceful stop). Subcommands:
 
 * ``install [--dir DIR]``: put the provider where Terraform finds it by itself.
 * ``serve [...]``: start the local OpenAI-compatible server (needs the ``server`` extra).
@@ -13,6 +14,7 @@ Imports are deferred so that the plugin reaches its handshake quickly.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 _MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
@@ -29,8 +31,26 @@ This program is a Terraform plugin: Terraform starts it. Commands for people:
 """
 
 
+_PEOPLE_COMMANDS = ("serve", "install", "version", "--version", "-h", "--help", "help")
+
+
+def _plugin_mode(args: list[str]) -> bool:
+    """Started by Terraform (go-plugin): the magic cookie is set and no command for people is given."""
+    return (
+        bool(os.environ.get(_MAGIC_COOKIE_KEY))
+        and (not args or args[0] not in _PEOPLE_COMMANDS)
+        and "--dev" not in args
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if _plugin_mode(args):
+        # First thing, before any heavy import: a Ctrl-C in the terminal reaches Terraform *and*
+        # the provider (one process group). Like go-plugin, the provider ignores it: Terraform
+        # answers the Ctrl-C with StopProvider and waits for the calls in flight, which a
+        # KeyboardInterrupt would kill. SIG_IGN is process-wide and inherited by children.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     command = args[0] if args else ""
 
     if command == "serve":
@@ -57,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from terraform_provider_openai.framework.runner import run_provider
     from terraform_provider_openai.provider import OpenAIProvider
 
-    run_provider(OpenAIProvider(), args)
-    return 0
+    return run_provider(OpenAIProvider(), args)
 
 
 if __name__ == "__main__":

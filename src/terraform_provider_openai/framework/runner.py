@@ -1,11 +1,22 @@
-"""Serve a provider over go-plugin's gRPC handshake.
+"""Serve a provider over go-plugin's gRPC handshake, the way a Go provider does.
 
 Differences from ``tf.runner.run_provider``:
 
 * the gRPC thread pool is sized for ``terraform apply -parallelism=64`` (``tf`` hard-codes 10);
-* the server certificate is an in-memory ECDSA P-256 certificate, cached only when a cache
-  directory is writable: an unwritable or missing HOME no longer crashes the provider, and no RSA
-  key generation sits on the start-up path;
+* messages up to 256 MiB each way, as terraform-plugin-go allows (gRPC's default is 4 MiB, and a
+  state entry above it made every later UpgradeResourceState/ReadResource/Plan fail with
+  ResourceExhausted);
+* AutoMTLS as go-plugin does it: when Terraform passes its certificate in ``PLUGIN_CLIENT_CERT``
+  only a client proving it holds that certificate is served. gRPC's own TLS (BoringSSL) cannot
+  verify go-plugin's P-521 certificate, so Python's ``ssl`` terminates TLS in front of the gRPC
+  server (:class:`TlsFront`). The server key and self-signed certificate (EC P-256) are made per
+  process, in memory, never written anywhere (``tf`` cached them under ``~/.cache``);
+* StopProvider does not stop the server (``tf`` stopped it at once, killing the calls in flight):
+  it only records the stop (:mod:`framework.stop`) and the calls in flight go on. Only go-plugin's
+  ``GRPCController.Shutdown``, sent when Terraform is done with the provider, ends the server,
+  after a short grace; so does the death of the parent process (Terraform killed outright);
+* in plugin mode SIGINT is ignored (``main`` does it first thing): the terminal sends Ctrl-C to
+  Terraform *and* its providers, and Terraform then asks for a graceful stop itself;
 * nothing is printed to stdout but the handshake line.
 """
 
@@ -17,117 +28,320 @@ import logging
 import os
 import sys
 import tempfile
-import time
+import threading
 from concurrent import futures
-from datetime import UTC
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 MAX_WORKERS = int(os.environ.get("TF_PROVIDER_OPENAI_GRPC_WORKERS", "128"))
-_CERT_LIFETIME = 7 * 24 * 3600
-_CERT_MARGIN = 3600
+#: terraform-plugin-go's server limit; go-plugin's client allows up to MaxInt32.
+MAX_MESSAGE_BYTES = 256 << 20
+#: How long calls still running when Shutdown arrives may go on before the server ends.
+SHUTDOWN_GRACE_S = 0.5
+#: How often the serving loop checks that its parent (Terraform) is still alive.
+PARENT_POLL_S = 1.0
+CLIENT_CERT_ENV = "PLUGIN_CLIENT_CERT"
+_CERT_LIFETIME = timedelta(days=30)
 
 
-def _cache_file() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or (
-        os.path.join(os.environ["HOME"], ".cache") if "HOME" in os.environ else None
-    )
-    if not base:
-        return None
-    return Path(base) / "terraform-provider-openai" / "grpc-cert.json"
+def server_options() -> list[tuple[str, Any]]:
+    return [
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ]
 
 
-def _load_cached_cert(path: Path | None) -> tuple[bytes, bytes, bytes] | None:
-    if path is None:
-        return None
-    try:
-        data = json.loads(path.read_text())
-        if float(data["not_after"]) - _CERT_MARGIN < time.time():
-            return None
-        return data["key_pem"].encode(), data["cert_pem"].encode(), base64.b64decode(data["cert_der"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+# ---- the server certificate --------------------------------------------------------------------
+# Built as DER by hand: `cryptography.x509` costs ~40 ms of imports on every start (Terraform starts
+# the provider several times per command), the EC primitives alone ~10 ms.
 
 
-def _new_cert() -> tuple[bytes, bytes, bytes, float]:
-    from datetime import datetime, timedelta
+def _der(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + body
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+
+def _seq(*parts: bytes) -> bytes:
+    return _der(0x30, b"".join(parts))
+
+
+def _int(value: int) -> bytes:
+    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def _oid(dotted: str) -> bytes:
+    first, second, *rest = (int(p) for p in dotted.split("."))
+    body = bytearray()
+    for arc in [40 * first + second, *rest]:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        body += bytes(reversed(chunk))
+    return _der(0x06, bytes(body))
+
+
+def _time(moment: datetime) -> bytes:
+    if moment.year < 2050:
+        return _der(0x17, moment.strftime("%y%m%d%H%M%SZ").encode())
+    return _der(0x18, moment.strftime("%Y%m%d%H%M%SZ").encode())
+
+
+def _extension(oid: str, value: bytes, critical: bool = False) -> bytes:
+    return _seq(_oid(oid), b"\x01\x01\xff" if critical else b"", _der(0x04, value))
+
+
+_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+_P256 = "1.2.840.10045.3.1.7"
+_ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+
+
+def _pem(label: str, der: bytes) -> bytes:
+    b64 = base64.b64encode(der).decode()
+    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
+    return (f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n").encode()
+
+
+def _sign(key: Any, data: bytes) -> bytes:
+    """ECDSA-SHA256 signature (DER). ``ec.ECDSA()`` imports the OpenSSL backend (~9 ms, half the
+    certificate's cost) only to vet deterministic signing, which is not used: a subclass that
+    answers the two public properties the signer reads skips that; the plain class is the fallback."""
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    class _Sha256Ecdsa(ec.ECDSA):
+        def __init__(self) -> None:  # no super().__init__: that is the import being skipped
+            pass
+
+        algorithm = hashes.SHA256()  # type: ignore[assignment]
+        deterministic_signing = False  # type: ignore[assignment]
+
+    try:
+        return key.sign(data, _Sha256Ecdsa())  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - a cryptography release that reads the object otherwise
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))  # type: ignore[no-any-return]
+
+
+def new_server_certificate(now: datetime | None = None) -> tuple[bytes, bytes, bytes]:
+    """(key PEM, certificate PEM, certificate DER): a fresh EC P-256 key and a self-signed
+    certificate for ``localhost``, like go-plugin's (CA, server and client auth). Kept in memory
+    only."""
+    from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    not_after = now + timedelta(seconds=_CERT_LIFETIME)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=True,
-                key_cert_sign=True,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
+    numbers = key.private_numbers()
+    point = (
+        b"\x04" + numbers.public_numbers.x.to_bytes(32, "big") + numbers.public_numbers.y.to_bytes(32, "big")
+    )
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    name = _seq(_der(0x31, _seq(_oid("2.5.4.3"), _der(0x0C, b"localhost"))))  # CN=localhost
+    algorithm = _seq(_oid(_ECDSA_SHA256))
+    tbs = _seq(
+        _der(0xA0, _int(2)),  # v3
+        _int(int.from_bytes(os.urandom(16), "big") >> 1 | 1),  # serial: positive, random
+        algorithm,
+        name,
+        _seq(_time(now - timedelta(minutes=5)), _time(now + _CERT_LIFETIME)),
+        name,
+        _seq(_seq(_oid(_EC_PUBLIC_KEY), _oid(_P256)), _der(0x03, b"\x00" + point)),
+        _der(
+            0xA3,
+            _seq(
+                # basicConstraints: CA (the client trusts this very certificate as its root)
+                _extension("2.5.29.19", _seq(b"\x01\x01\xff"), critical=True),
+                # keyUsage: digitalSignature, keyEncipherment, keyAgreement, keyCertSign
+                _extension("2.5.29.15", b"\x03\x02\x02\xac", critical=True),
+                # extKeyUsage: serverAuth, clientAuth
+                _extension("2.5.29.37", _seq(_oid("1.3.6.1.5.5.7.3.1"), _oid("1.3.6.1.5.5.7.3.2"))),
+                # subjectAltName: DNS:localhost (go-plugin's client checks the name "localhost")
+                _extension("2.5.29.17", _seq(_der(0x82, b"localhost"))),
             ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
+        ),
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    signature = _sign(key, tbs)
+    cert_der = _seq(tbs, algorithm, _der(0x03, b"\x00" + signature))
+    key_der = _seq(  # PKCS#8 PrivateKeyInfo holding an RFC 5915 ECPrivateKey
+        _int(0),
+        _seq(_oid(_EC_PUBLIC_KEY), _oid(_P256)),
+        _der(
+            0x04,
+            _seq(
+                _int(1),
+                _der(0x04, numbers.private_value.to_bytes(32, "big")),
+                _der(0xA1, _der(0x03, b"\x00" + point)),
+            ),
+        ),
     )
-    return (
-        key_pem,
-        cert.public_bytes(serialization.Encoding.PEM),
-        cert.public_bytes(serialization.Encoding.DER),
-        not_after.timestamp(),
-    )
+    return _pem("PRIVATE KEY", key_der), _pem("CERTIFICATE", cert_der), cert_der
 
 
-def server_certificate() -> tuple[bytes, bytes, bytes]:
-    """(key PEM, certificate PEM, certificate DER): cached when possible, never fatal."""
-    path = _cache_file()
-    cached = _load_cached_cert(path)
-    if cached is not None:
-        return cached
-    key_pem, cert_pem, cert_der, not_after = _new_cert()
-    if path is not None:
+def client_certificate_from_env() -> bytes | None:
+    """Terraform's certificate (PEM) from ``PLUGIN_CLIENT_CERT``; None when it sent none."""
+    value = os.environ.get(CLIENT_CERT_ENV, "").strip()
+    if not value:
+        return None
+    if "-----BEGIN CERTIFICATE-----" not in value:
+        raise ValueError("holds no PEM certificate")
+    return value.encode() + b"\n"
+
+
+def tls_credentials(key_pem: bytes, cert_pem: bytes) -> Any:
+    """gRPC's own TLS, without client authentication: for a go-plugin that sends no certificate."""
+    import grpc
+
+    return grpc.ssl_server_credentials([(key_pem, cert_pem)], require_client_auth=False)
+
+
+# ---- AutoMTLS ----------------------------------------------------------------------------------
+# go-plugin's client certificate is EC P-521 (its `generateCert`). gRPC's BoringSSL does not verify
+# P-521 signatures: under TLS 1.3 it cannot even ask for them, so with
+# `ssl_server_credentials(require_client_auth=True)` Terraform sends no certificate and every
+# connection fails (PEER_DID_NOT_RETURN_A_CERTIFICATE). Python's `ssl` (OpenSSL) does verify them:
+# it terminates TLS on the socket Terraform is given and relays the bytes to the gRPC server's
+# plain socket next to it, in the same private (0700) directory.
+
+
+def _load_key_pair(context: Any, key_pem: bytes, cert_pem: bytes) -> None:
+    """`ssl` loads a key only from a path: hand it over through pipes, never through a file."""
+    fd_dir = "/dev/fd" if os.path.isdir("/dev/fd") else "/proc/self/fd"
+    fds: list[int] = []
+    try:
+        paths = []
+        for data in (cert_pem, key_pem):  # a few hundred bytes: far below a pipe's capacity
+            read_end, write_end = os.pipe()
+            fds.append(read_end)
+            try:
+                os.write(write_end, data)
+            finally:
+                os.close(write_end)
+            paths.append(f"{fd_dir}/{read_end}")
+        context.load_cert_chain(paths[0], paths[1])
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def mtls_context(key_pem: bytes, cert_pem: bytes, client_cert_pem: bytes) -> Any:
+    """go-plugin's server TLS: our certificate, TLS 1.2+, HTTP/2, and only a client that proves it
+    holds ``client_cert_pem`` (``RequireAndVerifyClientCert`` with that certificate as the CA)."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    _load_key_pair(context, key_pem, cert_pem)
+    context.load_verify_locations(cadata=client_cert_pem.decode())
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.set_alpn_protocols(["h2"])  # grpc-go clients insist on it
+    return context
+
+
+class TlsFront:
+    """Serves ``path`` with ``context`` and relays each authenticated connection to ``backend``."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path: str, backend: str, context: Any) -> None:
+        import socket
+
+        self._backend = backend
+        self._context = context
+        # bound and listening before the handshake line: Terraform's connection waits in the backlog
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(path)
+        self._listener.listen(64)
+        threading.Thread(target=self._run, name="tfpo-tls", daemon=True).start()
+
+    def _run(self) -> None:
+        import asyncio
+
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        import asyncio
+
+        server = await asyncio.start_unix_server(self._relay, sock=self._listener, ssl=self._context)
+        async with server:
+            await server.serve_forever()
+
+    async def _relay(self, client_reader: Any, client_writer: Any) -> None:
+        """Reached only once the TLS handshake, client certificate included, has succeeded."""
+        import asyncio
+
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                json.dump(
-                    {
-                        "key_pem": key_pem.decode(),
-                        "cert_pem": cert_pem.decode(),
-                        "cert_der": base64.b64encode(cert_der).decode(),
-                        "not_after": not_after,
-                    },
-                    f,
-                )
-            os.replace(tmp, path)
-        except OSError:
-            pass  # read-only HOME: use the certificate without caching it
-    return key_pem, cert_pem, cert_der
+            backend_reader, backend_writer = await asyncio.open_unix_connection(self._backend)
+        except OSError as exc:
+            log.error("AutoMTLS: cannot reach the gRPC server: %s", exc)
+            client_writer.close()
+            return
+        await asyncio.gather(
+            self._pump(client_reader, backend_writer), self._pump(backend_reader, client_writer)
+        )
+
+    async def _pump(self, reader: Any, writer: Any) -> None:
+        try:
+            while data := await reader.read(self.CHUNK):
+                writer.write(data)
+                await writer.drain()
+        except OSError as exc:  # ssl.SSLError and ConnectionError included
+            log.debug("AutoMTLS relay: %s", exc)
+        finally:
+            writer.close()  # flushes what is buffered first; the other direction then ends too
+
+
+# ---- the server --------------------------------------------------------------------------------
+
+
+class Lifecycle:
+    """When the server must end: go-plugin's controller Shutdown, never StopProvider."""
+
+    def __init__(self) -> None:
+        self._shutdown = threading.Event()
+
+    def shutdown(self) -> None:
+        self._shutdown.set()
+
+    def shutting_down(self) -> bool:
+        return self._shutdown.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._shutdown.wait(timeout)
+
+
+def build_server(provider: Any, lifecycle: Lifecycle) -> Any:
+    """The gRPC server with the provider, go-plugin's controller and stdio services; not started."""
+    import grpc
+    from tf.gen import grpc_controller_pb2 as controller_pb
+    from tf.gen import grpc_controller_pb2_grpc as controller_rpc
+    from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
+    from tf.gen import tfplugin_pb2_grpc as rpc
+
+    from terraform_provider_openai.framework.servicer import ProviderServicer
+
+    server = grpc.server(
+        thread_pool=futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="tfplugin"),
+        options=server_options(),
+    )
+    rpc.add_ProviderServicer_to_server(ProviderServicer(provider), server)
+
+    class Controller(controller_rpc.GRPCControllerServicer):
+        def Shutdown(self, request: Any, context: Any) -> Any:
+            log.debug("go-plugin controller: Shutdown")
+            lifecycle.shutdown()
+            return controller_pb.Empty()
+
+    class Stdio(stdio_rpc.GRPCStdioServicer):
+        def StreamStdio(self, request: Any, context: Any) -> Any:
+            return iter([])
+
+    controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
+    stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
+    return server
 
 
 def _configure_logging() -> None:
@@ -147,67 +361,69 @@ def _configure_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def run_provider(provider: Any, argv: list[str] | None = None) -> None:
-    import grpc
-    from tf.gen import grpc_controller_pb2 as controller_pb
-    from tf.gen import grpc_controller_pb2_grpc as controller_rpc
-    from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
-    from tf.gen import tfplugin_pb2_grpc as rpc
-    from tf.runner import _ShutdownInterceptor
-
-    from terraform_provider_openai.framework.servicer import ProviderServicer
-
-    _configure_logging()
-    argv = argv or []
-    stopper = _ShutdownInterceptor()
-    server = grpc.server(
-        thread_pool=futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="tfplugin"),
-        interceptors=[stopper],
-    )
-    stopper.server = server
-    rpc.add_ProviderServicer_to_server(ProviderServicer(provider), server)
-
-    class Controller(controller_rpc.GRPCControllerServicer):
-        def Shutdown(self, request: Any, context: Any) -> Any:
-            stopper.stopped = True
-            return controller_pb.Empty()
-
-    class Stdio(stdio_rpc.GRPCStdioServicer):
-        def StreamStdio(self, request: Any, context: Any) -> Any:
-            return iter([])
-
-    controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
-    stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
-
-    with tempfile.TemporaryDirectory(prefix="tfpo-") as tmp:
-        sock = f"{tmp}/plugin.sock"
-        if "--dev" in argv:
-            server.add_insecure_port(f"unix://{sock}")
-            server.start()
-            conf = {
-                provider.full_name(): {
-                    "Protocol": "grpc",
-                    "ProtocolVersion": 6,
-                    "Pid": os.getpid(),
-                    "Test": True,
-                    "Addr": {"Network": "unix", "String": sock},
-                }
-            }
-            print(f"export TF_REATTACH_PROVIDERS='{json.dumps(conf)}'", flush=True)
-            server.wait_for_termination()
+def _serve_until_shutdown(lifecycle: Lifecycle) -> None:
+    """Wait for Shutdown; give up when the parent is gone (Terraform killed: no Shutdown will come)."""
+    parent = os.getppid()
+    while not lifecycle.wait(PARENT_POLL_S):
+        if os.getppid() != parent:
+            log.warning("the parent process (Terraform) is gone: stopping")
             return
 
-        key_pem, cert_pem, cert_der = server_certificate()
-        creds = grpc.ssl_server_credentials([(key_pem, cert_pem)], require_client_auth=False)
-        server.add_secure_port(f"unix://{sock}", creds)
-        server.start()
-        cert = base64.b64encode(cert_der).decode().rstrip("=")
-        sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
-        sys.stdout.flush()
+
+def run_provider(provider: Any, argv: list[str] | None = None) -> int:
+    """Serve until Shutdown (plugin mode) or Ctrl-C (``--dev``); the process's exit status."""
+    _configure_logging()
+    argv = argv or []
+    lifecycle = Lifecycle()
+    dev = "--dev" in argv
+    key_pem = cert_pem = cert_der = b""
+    front_context: Any = None
+    if not dev:
+        key_pem, cert_pem, cert_der = new_server_certificate()
         try:
-            while server.wait_for_termination(0.05):
-                if stopper.stopped:
-                    break
-        except KeyboardInterrupt:
-            pass
-        server.stop(grace=0.5)
+            client_cert = client_certificate_from_env()
+            if client_cert is not None:
+                front_context = mtls_context(key_pem, cert_pem, client_cert)
+        except (ValueError, OSError) as exc:  # ssl.SSLError is an OSError
+            print(f"terraform-provider-openai: {CLIENT_CERT_ENV}: {exc}", file=sys.stderr)
+            return 1
+    server = build_server(provider, lifecycle)
+
+    # mkdtemp's directory is private (0700): only this user reaches the sockets in it
+    with tempfile.TemporaryDirectory(prefix="tfpo-") as tmp:
+        sock = f"{tmp}/plugin.sock"
+        try:
+            if dev:
+                server.add_insecure_port(f"unix://{sock}")
+                server.start()
+                conf = {
+                    provider.full_name(): {
+                        "Protocol": "grpc",
+                        "ProtocolVersion": 6,
+                        "Pid": os.getpid(),
+                        "Test": True,
+                        "Addr": {"Network": "unix", "String": sock},
+                    }
+                }
+                try:
+                    print(f"export TF_REATTACH_PROVIDERS='{json.dumps(conf)}'", flush=True)
+                    while not lifecycle.wait(PARENT_POLL_S):
+                        pass
+                except KeyboardInterrupt:
+                    pass
+                return 0
+            if front_context is None:
+                server.add_secure_port(f"unix://{sock}", tls_credentials(key_pem, cert_pem))
+                server.start()
+            else:
+                backend = f"{tmp}/grpc.sock"
+                server.add_insecure_port(f"unix://{backend}")
+                server.start()
+                TlsFront(sock, backend, front_context)
+            cert = base64.b64encode(cert_der).decode().rstrip("=")
+            sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
+            sys.stdout.flush()
+            _serve_until_shutdown(lifecycle)
+        finally:
+            server.stop(grace=SHUTDOWN_GRACE_S).wait()
+    return 0

@@ -136,6 +136,15 @@ class ProviderServicer(_TfProviderServicer):
         self.app.configure_provider(diags, config)
         return pb.ConfigureProvider.Response(diagnostics=diags.to_pb())
 
+    def StopProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """Terraform's first Ctrl-C: record the stop and answer at once. The server goes on, and so
+        do the calls in flight; only go-plugin's Shutdown ends the server (see `runner`)."""
+        from terraform_provider_openai.framework import stop
+
+        stop.request_stop()
+        log.info("StopProvider: stop recorded; the calls in flight go on")
+        return pb.StopProvider.Response()
+
     # ----------------- Validation ----------------- #
     @_guard(pb.ValidateResourceConfig.Response)
     def ValidateResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
