@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -274,3 +275,44 @@ def test_a_server_restart_mid_apply_loses_nothing_and_duplicates_nothing(ws, tmp
         assert_exactly_once(ws, server, 3)
         code, plan = ws.plan_exit_code()
         assert code == 0, plan
+
+
+def interrupt(apply: subprocess.Popen[str]) -> tuple[str, str]:
+    """One Ctrl-C, as a terminal sends it: SIGINT to terraform's whole process group."""
+    os.killpg(apply.pid, signal.SIGINT)
+    return apply.communicate(timeout=120)
+
+
+def test_one_ctrl_c_lets_creates_in_flight_reach_state_and_the_next_apply_adds_the_rest(ws, slow):
+    ws.write(config(slow, 6))
+    ws.init()
+    apply = start_apply(ws, "-parallelism=3")
+    wait_for_creates(slow, 3, apply)
+    out, err = interrupt(apply)
+    assert "Plugin did not respond" not in out + err
+    assert "Interrupt received" in out + err
+    wait_settled(slow)
+    assert len(creates(slow)) == 3  # nothing new started after the interrupt
+    assert_exactly_once(ws, slow, 3)  # the three in flight finished and were saved
+
+    ws.apply()
+    assert len(creates(slow)) == 6  # the other three, and no duplicate
+    assert_exactly_once(ws, slow, 6)
+
+
+def test_a_ctrl_c_longer_than_the_grace_period_leaves_tainted_instances_the_next_apply_settles(ws, slow):
+    ws.write(config(slow, 2))
+    ws.init()
+    apply = start_apply(ws, env={"TF_PROVIDER_OPENAI_STOP_GRACE": "0.2"})
+    wait_for_creates(slow, 2, apply)
+    out, err = interrupt(apply)
+    assert "Plugin did not respond" not in out + err
+    assert "the API had not answered within the grace period of 0.2 s" in " ".join((out + err).split())
+    assert instances(ws) == 2 and tracked(ws) == []  # kept, tainted, with their markers
+    wait_settled(slow)  # the API finished them after the provider gave up
+    assert len(stored(slow)) == 2
+
+    ws.apply()  # refresh adopts both, then the tainted instances are replaced
+    wait_settled(slow)
+    assert_exactly_once(ws, slow, 2)
+    assert len(creates(slow)) == 4
