@@ -581,10 +581,7 @@ resource "openai_chat_completion" "huge" {
     code, result = ws.plan_exit_code()
     assert code == 1, result
     text = " ".join(result.stderr.split())
-    if "ResourceExhausted" in text and "Received message larger than max" in text:
-        # the config itself (10 MiB) must first reach the provider: that needs gRPC limits as large as
-        # a Go provider's (the transport work of issue 9); until then gRPC refuses it before validation
-        pytest.xfail("the provider's gRPC receive limit is still gRPC's default 4 MiB")
+    assert "ResourceExhausted" not in text  # the 10 MiB config reaches the provider (256 MiB limits)
     assert (
         "Error: Invalid messages[1].content with openai_chat_completion.huge" in text
         and "messages[1].content is 10485761 characters long; the API takes strings of at most 10485760 "
