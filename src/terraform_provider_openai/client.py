@@ -10,6 +10,7 @@ field (see :mod:`terraform_provider_openai.masking`).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,21 +40,48 @@ class ClientSettings:
         return bool(self.azure_endpoint)
 
     def secrets(self) -> list[str]:
-        """Values never to show: the key, the Entra token and the default header values."""
-        values = [self.api_key, self.azure_ad_token, *self.default_headers.values()]
-        return [v for v in values if v]
+        """Values never to show: the key, the Entra token and the values of default headers whose
+        name says they carry a credential (masking every header value would blank out ordinary
+        words such as `application/json` wherever they appear)."""
+        headers = [
+            v for k, v in self.default_headers.items() if any(w in k.lower() for w in _CREDENTIAL_WORDS)
+        ]
+        return [v for v in (self.api_key, self.azure_ad_token, *headers) if v]
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """`retry-after-ms` or `retry-after` (seconds) as seconds, when present and numeric."""
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+    """How long the API asked to wait (`retry-after-ms`, or `retry-after` in seconds or as an
+    HTTP date), as the SDK reads it; None when it did not say, or said 0 (then: backoff)."""
+    try:
+        value = float(headers.get("retry-after-ms", "")) / 1000
+    except ValueError:
+        raw = headers.get("retry-after", "")
         try:
-            value = float(headers.get(name, ""))
+            value = float(raw)
         except ValueError:
-            continue
-        if value >= 0:
-            return value * scale
-    return None
+            from email.utils import parsedate_to_datetime
+
+            try:
+                value = parsedate_to_datetime(raw).timestamp() - time.time()
+            except (TypeError, ValueError, IndexError):
+                return None
+    return value if value > 0 else None
+
+
+#: Words in a header name that make its value a secret.
+_CREDENTIAL_WORDS = ("auth", "key", "token", "secret", "password", "cookie", "credential", "signature")
+
+#: Causes of a connection error that prove the request never left.
+_NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout")
+
+
+def _never_sent(exc: BaseException) -> bool:
+    cause: BaseException | None = exc.__cause__ or exc.__context__
+    while cause is not None:
+        if type(cause).__name__ in _NOT_SENT:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _scrub(text: Any, secrets: list[str]) -> Any:
@@ -144,7 +172,7 @@ class APIClient:
                 retries=self.max_retries,
                 retry_after=_retry_after(exc.response.headers),
             ) from None
-        except openai.APITimeoutError:
+        except openai.APITimeoutError as exc:
             wait = 600 if self.settings.timeout is None else self.settings.timeout
             attempts = self.max_retries + 1
             raise TransportError(
@@ -152,6 +180,7 @@ class APIClient:
                 f"({attempts} attempt{'' if attempts == 1 else 's'}). "
                 "Raise `timeout` or `max_retries` in the provider block, or check the server.",
                 timed_out=True,
+                sent=not _never_sent(exc),
             ) from None
         except openai.APIConnectionError as exc:
             cause = exc.__cause__ or exc
@@ -161,7 +190,7 @@ class APIClient:
                     f"{type(cause).__name__}: {cause}",
                     secrets,
                 ),
-                sent=type(cause).__name__ != "ConnectError",
+                sent=not _never_sent(exc),
             ) from None
         except openai.OpenAIError as exc:
             raise ConfigurationError(_scrub(str(exc), secrets)) from None

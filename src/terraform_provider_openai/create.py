@@ -115,49 +115,75 @@ def create_stored(client: APIClient, stop: StopController, body: dict[str, Any],
     for attempt in range(1, attempts + 1):
         if stop.stopping():
             result.error = result.error or StopRequested()
-            return result
+            break
+        error: ProviderError
         try:
             result.answer = stop.run(lambda: client.create_chat_completion_once(body))
         except StopGraceExpired as exc:
-            result.error, result.uncertain = Interrupted(exc.grace), True
+            result.error, result.uncertain, result.unsettled = Interrupted(exc.grace), True, True
             return result
         except ProviderError as exc:
-            result.error = exc
-            result.uncertain = result.uncertain or _uncertain(exc)
-            if isinstance(exc, APIError):
-                exc.retries = attempt - 1
-            if not _retryable(exc):
-                break
-            delay = backoff(attempt, exc.retry_after if isinstance(exc, APIError) else None)
-            if delay is None or (attempt == attempts and not result.uncertain):
-                break
-            if not stop.sleep(delay if attempt < attempts else min(delay, 1.0)):
+            error = exc
+        except Exception as exc:  # noqa: BLE001 - e.g. a 200 whose body cannot be read: maybe stored
+            error = TransportError(f"The API's answer could not be read: {type(exc).__name__}: {exc}")
+        else:
+            result.error = None
+            result.unsettled, result.uncertain = result.uncertain, False
+            _remove_copies(client, marker, result)
+            return result
+        result.error = error
+        result.uncertain = result.uncertain or _uncertain(error)
+        if isinstance(error, APIError):
+            error.retries = attempt - 1
+        if not _retryable(error):
+            break
+        delay = backoff(attempt, error.retry_after if isinstance(error, APIError) else None)
+        if delay is None or (attempt == attempts and not result.uncertain):
+            break
+        if not stop.sleep(delay if attempt < attempts else min(delay, 1.0)):
+            break
+        if result.uncertain:
+            found = _lookup(client, stop, marker)
+            if found is None:
+                break  # the API cannot tell what it has: never send the create again blindly
+            if found:
+                _adopt(client, found, result)
                 return result
-            if result.uncertain and _adopt(client, stop, marker, result):
-                return result
-            continue
-        result.error = None
-        result.unsettled = result.uncertain
-        result.uncertain = False
-        _remove_copies(client, marker, result)
-        return result
+    if result.uncertain and stop.stopping() and result.error is not None:
+        # Ctrl-C during a backoff: one look within the grace period before giving up
+        found = _lookup(client, stop, marker, tries=1)
+        if found:
+            _adopt(client, found, result)
+            return result
+        result.error = ProviderError(
+            f"{result.error.detail()}\n\nTerraform asked the provider to stop (interrupt) before it "
+            "could find out whether the API stored the completion."
+        )
     if result.uncertain:
         result.unsettled = True
     return result
 
 
-def _adopt(client: APIClient, stop: StopController, marker: str, result: StoredCreate) -> bool:
-    """Look the marker up; adopt the oldest copy found. False when none is there (or unknown)."""
-    try:
-        found = stop.run(lambda: client.find_by_metadata(CREATE_MARKER_KEY, marker))
-    except (ProviderError, StopGraceExpired):
-        return False
-    if not found:
-        return False
+def _lookup(
+    client: APIClient, stop: StopController, marker: str, tries: int = 3
+) -> list[dict[str, Any]] | None:
+    """The stored completions carrying `marker`, oldest first; None when the API could not say."""
+    for attempt in range(1, tries + 1):
+        try:
+            return stop.run(lambda: client.find_by_metadata(CREATE_MARKER_KEY, marker))
+        except StopGraceExpired:
+            return None
+        except ProviderError:
+            if attempt == tries or not stop.sleep(backoff(attempt, None) or 0.0):
+                return None
+    return None
+
+
+def _adopt(client: APIClient, found: list[dict[str, Any]], result: StoredCreate) -> None:
+    """Keep the oldest copy the lookup found; delete the others."""
     result.answer, result.adopted, result.error = found[0], True, None
     result.unsettled, result.uncertain = True, False
     result.removed, result.not_removed = remove(client, [c["id"] for c in found[1:]])
-    return True
 
 
 def _remove_copies(client: APIClient, marker: str, result: StoredCreate) -> None:

@@ -5,10 +5,11 @@ Every completion the provider stores carries a create marker in its metadata
 process killed outright (or an apply interrupted twice) can still leave a stored completion that
 no state knows. This command lists the stored completions carrying a marker and, given the
 states that should track them (``terraform state pull > state.json``), names those that none
-does; ``--delete`` deletes them.
+does. ``--delete`` deletes those whose marker a given state knows (copies of a tracked instance);
+``--delete --all`` also those whose marker no given state knows (they may be another workspace's).
 
-The API is reached as the provider reaches it: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
-``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` (or ``--base-url``).
+The API is reached with ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``,
+``OPENAI_PROJECT_ID`` (or ``--base-url``); Azure OpenAI is not supported by this command yet.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from terraform_provider_openai.marker import CREATE_MARKER_KEY, PRIVATE_MARKER, marker_of
 
 RESOURCE_TYPE = "openai_chat_completion"
+NO_STATE = "leftover (no state has its marker)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,7 +42,18 @@ def _parser() -> argparse.ArgumentParser:
         help="a Terraform state (terraform.tfstate, or the output of `terraform state pull`); "
         "repeat for several. Completions tracked by one of them are not leftovers.",
     )
-    p.add_argument("--delete", action="store_true", help="delete the leftovers (needs --state)")
+    p.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete the leftovers whose marker one of the states knows: copies of a tracked instance "
+        "(needs --state)",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="with --delete, also delete leftovers whose marker no given state knows (they may belong "
+        "to a workspace whose state you did not pass)",
+    )
     p.add_argument("--base-url", help="API base URL (default: OPENAI_BASE_URL, then OpenAI's)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return p
@@ -113,7 +126,7 @@ def main(argv: list[str]) -> int:
         if args.state:
             status = "tracked" if completion["id"] in ids else "leftover"
             if status == "leftover" and marker not in markers:
-                status = "leftover (no state has its marker)"
+                status = NO_STATE
         rows.append(
             {"id": completion["id"], "created": completion.get("created"), "marker": marker, "status": status}
         )
@@ -121,7 +134,7 @@ def main(argv: list[str]) -> int:
     failed = 0
     if args.delete:
         for row in rows:
-            if not row["status"].startswith("leftover"):
+            if row["status"] != "leftover" and not (args.all and row["status"] == NO_STATE):
                 continue
             try:
                 client.delete_chat_completion(row["id"])

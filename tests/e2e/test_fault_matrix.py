@@ -164,6 +164,18 @@ def test_a_timeout_shorter_than_the_api_converges_after_one_more_apply(ws, slow)
     assert code == 0, plan
 
 
+def test_copies_stored_after_the_next_apply_are_swept_by_the_refreshes_that_follow(ws, slow):
+    ws.write(config(slow, 2, timeout=1, max_retries=2))
+    ws.init()
+    ws.apply(check=False)
+    ws.write(config(slow, 2, timeout=30, max_retries=2))
+    ws.apply()  # at once: late copies may still be on their way
+    wait_settled(slow)
+    code, plan = ws.plan_exit_code()  # its refresh sweeps what landed since
+    assert code == 0, plan
+    assert_exactly_once(ws, slow, 2)
+
+
 def test_a_timeout_then_adoption_at_refresh_keeps_one_completion(ws, slow):
     ws.write(config(slow, 1, timeout=1, max_retries=0))
     ws.init()
@@ -256,7 +268,13 @@ def test_leftovers_names_and_deletes_marked_completions_no_state_tracks(ws, loca
     assert lines[orphan.id] == "tfcm-killed  leftover (no state has its marker)"
     assert sorted(i for i, rest in lines.items() if rest.endswith("tracked")) == tracked(ws)
 
-    deleted = subprocess.run([*command, "--delete"], cwd=ws.path, env=env, capture_output=True, text=True)
+    # --delete alone keeps what may be another workspace's; --all takes it too
+    kept = subprocess.run([*command, "--delete"], cwd=ws.path, env=env, capture_output=True, text=True)
+    assert kept.returncode == 0, kept.stderr
+    assert f"{orphan.id}  tfcm-killed  leftover (no state has its marker)" in kept.stdout
+    deleted = subprocess.run(
+        [*command, "--delete", "--all"], cwd=ws.path, env=env, capture_output=True, text=True
+    )
     assert deleted.returncode == 0, deleted.stderr
     assert f"{orphan.id}  tfcm-killed  deleted" in deleted.stdout
     assert_exactly_once(ws, local, 2)

@@ -280,3 +280,64 @@ def test_default_header_with_a_line_break_is_refused_without_showing_it() -> Non
     text = " ".join(d.detail for d in diags.diagnostics)
     assert "default_headers[x-secret]" in text and "U+000D" in text and "X-Injected" not in text
     assert "'bad name'" in text
+
+
+@pytest.mark.parametrize(
+    ("exc", "sent"),
+    [
+        (httpx2.ConnectError, False),
+        (httpx2.ConnectTimeout, False),
+        (httpx2.PoolTimeout, False),
+        (httpx2.ReadTimeout, True),
+        (httpx2.RemoteProtocolError, True),
+    ],
+)
+def test_only_errors_before_the_request_left_count_as_never_sent(exc: type[Exception], sent: bool) -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        raise exc("boom", request=request)  # type: ignore[call-arg]
+
+    with pytest.raises(TransportError) as info:
+        client_with(handler, max_retries=0).create_chat_completion_once(BODY)
+    assert info.value.sent is sent
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"retry-after-ms": "1500"}, 1.5),
+        ({"retry-after": "0"}, None),  # 0: the usual backoff, not a busy loop
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_is_read_as_the_sdk_reads_it(headers: dict[str, str], expected: float | None) -> None:
+    with pytest.raises(APIError) as info:
+        client_with(error(429, {"message": "slow down"}, headers), max_retries=0).create_chat_completion_once(
+            BODY
+        )
+    assert info.value.retry_after == expected
+
+
+def test_retry_after_as_an_http_date_is_the_time_left() -> None:
+    import time
+    from email.utils import formatdate
+
+    when = formatdate(time.time() + 30, usegmt=True)
+    with pytest.raises(APIError) as info:
+        client_with(
+            error(429, {"message": "later"}, {"retry-after": when}), max_retries=0
+        ).create_chat_completion_once(BODY)
+    assert info.value.retry_after is not None and 25 < info.value.retry_after <= 31
+
+
+def test_only_credential_headers_count_as_secrets() -> None:
+    s = ClientSettings(
+        api_key=KEY,
+        default_headers={
+            "x-proxy-token": "tok-0123456789",
+            "content-type": "application/json",
+            "x-team": "terraform-ci",
+        },
+    )
+    assert s.secrets() == [KEY, "tok-0123456789"]

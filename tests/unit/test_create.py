@@ -220,3 +220,42 @@ def test_backoff_honours_retry_after_and_refuses_long_waits() -> None:
     assert BACKOFF(1, 3600) is None
     assert 0.375 <= BACKOFF(1, None) <= 0.5  # type: ignore[operator]
     assert BACKOFF(10, None) <= 8.0  # type: ignore[operator]
+
+
+def test_a_lookup_that_fails_never_leads_to_a_blind_resend() -> None:
+    client = ScriptedClient([(server_error(), True), (completion("never"), True)])
+
+    def unavailable(key: str, value: str) -> list[dict[str, Any]]:
+        client.lookups += 1
+        raise APIError(status=503, message="list unavailable")
+
+    client.find_by_metadata = unavailable  # type: ignore[method-assign]
+    result = run(client)
+    assert len(client.bodies) == 1  # the API might hold it: not sent again
+    assert result.answer is None and result.uncertain and result.unsettled
+    assert client.lookups == 3  # the lookup itself was retried
+
+
+def test_an_answer_that_cannot_be_read_is_uncertain_not_a_crash() -> None:
+    client = ScriptedClient([(completion("x"), True), (completion("never"), True)])
+    original = client.create_chat_completion_once
+
+    def garbled(body: dict[str, Any]) -> dict[str, Any]:
+        original(body)  # stored by the 'API'
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    client.create_chat_completion_once = garbled  # type: ignore[method-assign]
+    result = run(client)
+    assert result.adopted and result.answer is not None and result.answer["id"] == "chatcmpl-1"
+    assert len(client.bodies) == 1
+
+
+def test_a_ctrl_c_during_the_backoff_still_adopts_what_the_api_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    controller = stop()
+    monkeypatch.setattr(create, "backoff", lambda attempt, retry_after: 60.0)
+    client = ScriptedClient([(server_error(), True)])
+    client.on_create = controller.request_stop
+    result = run(client, controller)
+    assert result.adopted and result.answer is not None and len(client.bodies) == 1

@@ -9,7 +9,8 @@ Differences from ``tf.runner.run_provider``:
 * AutoMTLS as go-plugin does it: when Terraform passes its certificate in ``PLUGIN_CLIENT_CERT``
   only a client proving it holds that certificate is served. gRPC's own TLS (BoringSSL) cannot
   verify go-plugin's P-521 certificate, so Python's ``ssl`` terminates TLS in front of the gRPC
-  server (:class:`TlsFront`). The server key and self-signed certificate (EC P-256) are made per
+  server (:class:`TlsFront`; the plaintext socket behind it is in a private 0700 directory of its
+  own: as for any plugin, processes of the same user are trusted). The server key and self-signed certificate (EC P-256) are made per
   process, in memory, never written anywhere (``tf`` cached them under ``~/.cache``);
 * StopProvider does not stop the server (``tf`` stopped it at once, killing the calls in flight):
   it only records the stop (:mod:`framework.stop`) and the calls in flight go on. Only go-plugin's
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_WORKERS = int(os.environ.get("TF_PROVIDER_OPENAI_GRPC_WORKERS", "128"))
 #: terraform-plugin-go's server limit; go-plugin's client allows up to MaxInt32.
 MAX_MESSAGE_BYTES = 256 << 20
+#: How long the AutoMTLS relay may take to start serving before the handshake is given up.
+RELAY_START_TIMEOUT_S = 10.0
 #: How long calls still running when Shutdown arrives may go on before the server ends.
 SHUTDOWN_GRACE_S = 0.5
 #: How often the serving loop checks that its parent (Terraform) is still alive.
@@ -246,11 +249,13 @@ class TlsFront:
 
     CHUNK = 1 << 20
 
-    def __init__(self, path: str, backend: str, context: Any) -> None:
+    def __init__(self, path: str, backend: str, context: Any, lifecycle: Lifecycle) -> None:
         import socket
 
         self._backend = backend
         self._context = context
+        self._lifecycle = lifecycle
+        self.ready = threading.Event()
         # bound and listening before the handshake line: Terraform's connection waits in the backlog
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._listener.bind(path)
@@ -260,13 +265,20 @@ class TlsFront:
     def _run(self) -> None:
         import asyncio
 
-        asyncio.run(self._serve())
+        try:
+            asyncio.run(self._serve())
+        except BaseException as exc:  # noqa: BLE001 - a dead relay must end the plugin, not hang it
+            log.error("AutoMTLS relay stopped: %s: %s", type(exc).__name__, exc)
+        finally:
+            self.ready.set()  # never leave the handshake waiting
+            self._lifecycle.shutdown()
 
     async def _serve(self) -> None:
         import asyncio
 
         server = await asyncio.start_unix_server(self._relay, sock=self._listener, ssl=self._context)
         async with server:
+            self.ready.set()
             await server.serve_forever()
 
     async def _relay(self, client_reader: Any, client_writer: Any) -> None:
@@ -279,19 +291,25 @@ class TlsFront:
             log.error("AutoMTLS: cannot reach the gRPC server: %s", exc)
             client_writer.close()
             return
-        await asyncio.gather(
-            self._pump(client_reader, backend_writer), self._pump(backend_reader, client_writer)
-        )
+        try:
+            await asyncio.gather(
+                self._pump(client_reader, backend_writer), self._pump(backend_reader, client_writer)
+            )
+        finally:
+            backend_writer.close()
+            client_writer.close()
 
     async def _pump(self, reader: Any, writer: Any) -> None:
+        """Copy one direction; at its end pass the half-close on, so answers in flight still arrive."""
         try:
             while data := await reader.read(self.CHUNK):
                 writer.write(data)
                 await writer.drain()
+            if writer.can_write_eof():
+                writer.write_eof()
         except OSError as exc:  # ssl.SSLError and ConnectionError included
             log.debug("AutoMTLS relay: %s", exc)
-        finally:
-            writer.close()  # flushes what is buffered first; the other direction then ends too
+            writer.close()
 
 
 # ---- the server --------------------------------------------------------------------------------
@@ -390,7 +408,10 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
     server = build_server(provider, lifecycle)
 
     # mkdtemp's directory is private (0700): only this user reaches the sockets in it
-    with tempfile.TemporaryDirectory(prefix="tfpo-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="tfpo-") as tmp,
+        tempfile.TemporaryDirectory(prefix="tfpo-") as backend_dir,
+    ):
         sock = f"{tmp}/plugin.sock"
         try:
             if dev:
@@ -416,10 +437,15 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
                 server.add_secure_port(f"unix://{sock}", tls_credentials(key_pem, cert_pem))
                 server.start()
             else:
-                backend = f"{tmp}/grpc.sock"
+                # the plaintext gRPC socket behind the relay lives in a private directory of its own,
+                # not next to the socket the handshake names
+                backend = f"{backend_dir}/grpc.sock"
                 server.add_insecure_port(f"unix://{backend}")
                 server.start()
-                TlsFront(sock, backend, front_context)
+                front = TlsFront(sock, backend, front_context, lifecycle)
+                front.ready.wait(RELAY_START_TIMEOUT_S)
+                if lifecycle.shutting_down():
+                    return 1
             cert = base64.b64encode(cert_der).decode().rstrip("=")
             sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
             sys.stdout.flush()

@@ -12,11 +12,14 @@ Lifecycle:
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from tf.schema import Schema
 from tf.utils import Diagnostics
 
+from terraform_provider_openai.client import APIClient
 from terraform_provider_openai.create import create_plain, create_stored, remove, sweep
 from terraform_provider_openai.errors import NotFoundError, ProviderError
 from terraform_provider_openai.framework import stop
@@ -105,6 +108,29 @@ def _same_input(name: str, prior: Any, planned: Any) -> bool:
     return False
 
 
+#: Added to a failed create's longest possible duration before its late copies are no longer expected.
+UNSETTLED_MARGIN_S = 300.0
+
+
+def _unsettled_until(client: APIClient) -> float:
+    """Until when (epoch seconds) an uncertain create's attempts may still be stored by the API."""
+    timeout = client.settings.timeout or 600.0
+    return time.time() + timeout * (client.max_retries + 1) + UNSETTLED_MARGIN_S
+
+
+def _still_unsettled(private: dict[str, Any]) -> bool:
+    until = private.get(PRIVATE_UNSETTLED)
+    # True: written by an earlier build, without a deadline
+    return isinstance(until, int | float) and not isinstance(until, bool) and until > time.time()
+
+
+def _when(private: dict[str, Any]) -> str:
+    until = private.get(PRIVATE_UNSETTLED)
+    if not isinstance(until, int | float):
+        return "unknown"
+    return datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _report_removed(ctx: Context, marker: str, removed: list[str], not_removed: list[str]) -> None:
     if removed:
         ctx.diagnostics.add_warning(
@@ -150,6 +176,7 @@ class ChatCompletionResource(ResourceBase):
         if client is None:
             return None
         body = build_request(planned)
+        ctx.private = {}  # a replacement must not inherit the old instance's marker
         if not planned.get("store"):
             try:
                 answer = create_plain(client, stop.controller(), body)
@@ -172,7 +199,9 @@ class ChatCompletionResource(ResourceBase):
         outcome = create_stored(client, stop.controller(), body, marker)
         _report_removed(ctx, marker, outcome.removed, outcome.not_removed)
         if outcome.answer is not None:
-            ctx.private = {PRIVATE_MARKER: marker, **({PRIVATE_UNSETTLED: True} if outcome.unsettled else {})}
+            ctx.private = {PRIVATE_MARKER: marker}
+            if outcome.unsettled:
+                ctx.private[PRIVATE_UNSETTLED] = _unsettled_until(client)
             if outcome.adopted:
                 ctx.diagnostics.add_warning(
                     "Stored Chat Completion Adopted",
@@ -188,7 +217,7 @@ class ChatCompletionResource(ResourceBase):
         # The API may have stored it: keep a partial instance carrying the marker. Terraform saves
         # it tainted; the next refresh adopts what carries the marker, and replacing or destroying
         # the instance deletes every completion carrying it.
-        ctx.private = {PRIVATE_MARKER: marker, PRIVATE_UNSETTLED: True}
+        ctx.private = {PRIVATE_MARKER: marker, PRIVATE_UNSETTLED: _unsettled_until(client)}
         ctx.diagnostics.add_error(
             "Create Chat Completion Error",
             f"{error.detail()}\n\nThe API may have stored the completion all the same. Terraform keeps "
@@ -221,14 +250,16 @@ class ChatCompletionResource(ResourceBase):
             ctx.diagnostics.add_error("Read Chat Completion Error", exc.detail())
             return current
         if isinstance(marker, str) and ctx.private.get(PRIVATE_UNSETTLED):
-            # copies of an uncertain create that reached the API after the create ended
+            # copies of an uncertain create that reached the API after the create ended: swept at
+            # every refresh until no attempt of it can still be stored
             try:
                 removed, not_removed = sweep(client, marker, keep=current["id"])
             except ProviderError:
                 pass  # looked up again at the next refresh
             else:
                 _report_removed(ctx, marker, removed, not_removed)
-                ctx.private = {PRIVATE_MARKER: marker}
+                if not _still_unsettled(ctx.private) and not not_removed:
+                    ctx.private = {PRIVATE_MARKER: marker}
         remote = user_metadata(stored.get("metadata"))
         metadata = current.get("metadata")
         if remote != (metadata or {}):
@@ -255,7 +286,6 @@ class ChatCompletionResource(ResourceBase):
             f"its create marker {marker}); it is now tracked in state. The instance stays tainted, so "
             "the next apply replaces it; run `terraform untaint` first to keep this completion instead.",
         )
-        ctx.private = {PRIVATE_MARKER: marker}
         return {**current, **completion_outputs(adopted, MODEL_OUTPUT)}
 
     # ---- update ------------------------------------------------------------------------------
@@ -289,7 +319,23 @@ class ChatCompletionResource(ResourceBase):
             if isinstance(marker, str):
                 # every copy an uncertain create may have left behind
                 removed, not_removed = sweep(client, marker, keep=current.get("id"))
-                _report_removed(ctx, marker, removed, not_removed)
+                if removed:
+                    _report_removed(ctx, marker, removed, [])
+                if not_removed:  # keep the instance (and its marker) so the next destroy tries again
+                    ctx.diagnostics.add_error(
+                        "Delete Chat Completion Error",
+                        f"These stored completions carry this instance's create marker {marker} but "
+                        f"could not be deleted: {', '.join(not_removed)}. The instance stays in state; "
+                        "run the destroy again.",
+                    )
+                elif not current.get("id") and not removed and _still_unsettled(ctx.private):
+                    ctx.diagnostics.add_warning(
+                        "Stored Chat Completion May Still Appear",
+                        f"The failed create of this instance may still be stored by the API (its "
+                        f"outcome is open until {_when(ctx.private)}); nothing carrying its create marker "
+                        f"{marker} exists yet. If one appears, `terraform-provider-openai leftovers` "
+                        "finds it.",
+                    )
         except ProviderError as exc:
             ctx.diagnostics.add_error("Delete Chat Completion Error", exc.detail())
 
