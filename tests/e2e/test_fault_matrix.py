@@ -334,3 +334,51 @@ def test_a_ctrl_c_longer_than_the_grace_period_leaves_tainted_instances_the_next
     wait_settled(slow)
     assert_exactly_once(ws, slow, 2)
     assert len(creates(slow)) == 4
+
+
+def _marker(server: LocalServer, completion_id: str) -> str:
+    api = OpenAI(base_url=server.base_url, api_key="sk-local-test", max_retries=0)
+    return str(api.chat.completions.retrieve(completion_id).metadata[CREATE_MARKER_KEY])
+
+
+@pytest.mark.parametrize("create_before_destroy", [False, True])
+def test_a_replacement_gets_a_new_marker_and_the_old_one_is_swept(ws, local, create_before_destroy):
+    lifecycle = "  lifecycle {\n    create_before_destroy = true\n  }\n}" if create_before_destroy else "}"
+    ws.write(config(local, 1).rstrip().removesuffix("}") + lifecycle + "\n")
+    ws.init()
+    ws.apply()
+    (old_id,) = tracked(ws)
+    old_marker = _marker(local, old_id)
+    ws.apply("-replace=openai_chat_completion.x[0]")
+    (new_id,) = tracked(ws)
+    assert new_id != old_id and _marker(local, new_id) != old_marker
+    assert_exactly_once(ws, local, 1)
+
+
+def test_an_imported_completion_keeps_its_marker_and_destroy_sweeps_its_copies(ws, local):
+    api = OpenAI(base_url=local.base_url, api_key="sk-local-test", max_retries=0)
+    body: dict[str, Any] = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "imported"}],
+        "store": True,
+        "metadata": {CREATE_MARKER_KEY: "tfcm-imported"},
+    }
+    original = api.chat.completions.create(**body)
+    copy = api.chat.completions.create(**body)  # a duplicate from the create that made it
+    ws.write(
+        required_providers()
+        + provider_block(local.base_url)
+        + """
+resource "openai_chat_completion" "x" {
+  model    = "gpt-4o"
+  store    = true
+  messages = [{ role = "user", content = "imported" }]
+}
+"""
+    )
+    ws.init()
+    ws.run("import", "-no-color", "-input=false", "openai_chat_completion.x", original.id)
+    assert ws.resource("openai_chat_completion.x")["metadata"] is None  # the marker stays hidden
+    result = ws.destroy()
+    assert copy.id in text(result)
+    assert stored(local) == []
