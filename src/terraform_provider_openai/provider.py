@@ -148,7 +148,6 @@ class OpenAIProvider:
 
     def __init__(self) -> None:
         self._client: Any = None
-        self._config_error: str | None = None
 
     def get_model_prefix(self) -> str:
         return "openai_"

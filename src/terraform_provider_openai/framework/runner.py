@@ -306,9 +306,6 @@ class Lifecycle:
     def shutdown(self) -> None:
         self._shutdown.set()
 
-    def shutting_down(self) -> bool:
-        return self._shutdown.is_set()
-
     def wait(self, timeout: float | None = None) -> bool:
         return self._shutdown.wait(timeout)
 
