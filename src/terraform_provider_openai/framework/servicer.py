@@ -27,7 +27,7 @@ import msgpack
 from tf.gen import tfplugin_pb2 as pb
 from tf.provider import ProviderServicer as _TfProviderServicer
 from tf.types import Unknown
-from tf.utils import Diagnostics, _to_attribute_path
+from tf.utils import Diagnostics
 
 from terraform_provider_openai.framework.resource import Context, PlanContext
 from terraform_provider_openai.framework.schema import decode_state, encode_state
@@ -65,6 +65,11 @@ def read_dynamic_value(value: pb.DynamicValue) -> Any:
     if value.msgpack:
         return msgpack.unpackb(value.msgpack, ext_hook=_ext_hook)
     return None
+
+
+def attribute_path(name: str) -> pb.AttributePath:
+    """The path of a top-level attribute (what `tf.utils._to_attribute_path` does, without private API)."""
+    return pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)])
 
 
 def to_dynamic_value(value: Any) -> pb.DynamicValue:
@@ -121,6 +126,20 @@ def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callabl
 
 
 class ProviderServicer(_TfProviderServicer):
+    """Inherits from `tf` only what it does right: the constructor (``self.app``), GetMetadata,
+    GetProviderSchema, GetFunctions, CallFunction and MoveResourceState (tests/unit/test_tf_pins.py
+    pins them); every call that carries state is redone here."""
+
+    @functools.cached_property
+    def _resources(self) -> dict[str, Any]:
+        prefix = self.app.get_model_prefix()
+        return {prefix + klass.get_name(): klass for klass in self.app.get_resources()}
+
+    @functools.cached_property
+    def _data_sources(self) -> dict[str, Any]:
+        prefix = self.app.get_model_prefix()
+        return {prefix + klass.get_name(): klass for klass in self.app.get_data_sources()}
+
     # ----------------- Provider ----------------- #
     @_guard(pb.ValidateProviderConfig.Response)
     def ValidateProviderConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -148,7 +167,7 @@ class ProviderServicer(_TfProviderServicer):
     # ----------------- Validation ----------------- #
     @_guard(pb.ValidateResourceConfig.Response)
     def ValidateResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         diags = Diagnostics()
         config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
         self.app.new_resource(klass).validate(diags, request.type_name, config)
@@ -156,7 +175,7 @@ class ProviderServicer(_TfProviderServicer):
 
     @_guard(pb.ValidateDataResourceConfig.Response)
     def ValidateDataResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        klass = self._get_ds_cls(request.type_name)
+        klass = self._data_sources[request.type_name]
         diags = Diagnostics()
         config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
         self.app.new_data_source(klass).validate(diags, request.type_name, config)
@@ -166,7 +185,7 @@ class ProviderServicer(_TfProviderServicer):
     @_guard(pb.UpgradeResourceState.Response)
     def UpgradeResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         schema = klass.get_schema()
         problems: list[str] = []
         try:
@@ -203,7 +222,7 @@ class ProviderServicer(_TfProviderServicer):
     @_guard(pb.ReadResource.Response)
     def ReadResource(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         schema = klass.get_schema()
         current = decode_state(schema, read_dynamic_value(request.current_state))
         if current is None:
@@ -222,7 +241,7 @@ class ProviderServicer(_TfProviderServicer):
     def PlanResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
-        klass = self._get_res_cls(type_name)
+        klass = self._resources[type_name]
         schema = klass.get_schema()
         prior = decode_state(schema, read_dynamic_value(request.prior_state))
         proposed = decode_state(schema, read_dynamic_value(request.proposed_new_state))
@@ -253,7 +272,7 @@ class ProviderServicer(_TfProviderServicer):
         planned = self.app.new_resource(klass).plan(ctx, prior, planned)
         return pb.PlanResourceChange.Response(
             planned_state=to_dynamic_value(encode_state(schema, planned)),
-            requires_replace=[_to_attribute_path([name]) for name in sorted(ctx.requires_replace)],
+            requires_replace=[attribute_path(name) for name in sorted(ctx.requires_replace)],
             planned_private=request.prior_private,
             diagnostics=diags.to_pb(),
         )
@@ -262,7 +281,7 @@ class ProviderServicer(_TfProviderServicer):
     def ApplyResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
-        klass = self._get_res_cls(type_name)
+        klass = self._resources[type_name]
         schema = klass.get_schema()
         prior = decode_state(schema, read_dynamic_value(request.prior_state))
         planned = decode_state(schema, read_dynamic_value(request.planned_state))
@@ -292,7 +311,7 @@ class ProviderServicer(_TfProviderServicer):
     @_guard(pb.ImportResourceState.Response)
     def ImportResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         schema = klass.get_schema()
         ctx = Context(diags, request.type_name)
         state = self.app.new_resource(klass).import_(ctx, request.id)
@@ -311,7 +330,7 @@ class ProviderServicer(_TfProviderServicer):
     @_guard(pb.ReadDataSource.Response)
     def ReadDataSource(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_ds_cls(request.type_name)
+        klass = self._data_sources[request.type_name]
         schema = klass.get_schema()
         config = decode_state(schema, read_dynamic_value(request.config)) or {}
         state = self.app.new_data_source(klass).read(Context(diags, request.type_name), config)
