@@ -11,6 +11,7 @@ from tf.schema import Schema
 from tf.utils import Diagnostics
 
 from terraform_provider_openai import PROVIDER_ADDRESS, masking
+from terraform_provider_openai.framework.resource import DataSourceBase, ResourceBase
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Map, Number, String, Unknown
 
@@ -144,7 +145,7 @@ def _secret(diags: Diagnostics, config: dict[str, Any], name: str, envs: tuple[s
 
 
 class OpenAIProvider:
-    """Implements `tf.iface.Provider`."""
+    """Implements `framework.resource.ProviderBase` (`tf.iface.Provider` with our resource classes)."""
 
     def __init__(self) -> None:
         self._client: Any = None
@@ -158,12 +159,12 @@ class OpenAIProvider:
     def get_provider_schema(self, diags: Diagnostics) -> Schema:
         return _SCHEMA
 
-    def get_resources(self) -> list[Any]:
+    def get_resources(self) -> list[type[ResourceBase]]:
         from terraform_provider_openai.resources.chat_completion import ChatCompletionResource
 
         return [ChatCompletionResource]
 
-    def get_data_sources(self) -> list[Any]:
+    def get_data_sources(self) -> list[type[DataSourceBase]]:
         from terraform_provider_openai.data_sources import DATA_SOURCES
 
         return list(DATA_SOURCES)
@@ -171,10 +172,10 @@ class OpenAIProvider:
     def get_functions(self) -> list[Any]:
         return []
 
-    def new_resource(self, klass: Any) -> Any:
+    def new_resource(self, klass: type[ResourceBase]) -> ResourceBase:
         return klass(self)
 
-    def new_data_source(self, klass: Any) -> Any:
+    def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase:
         return klass(self)
 
     # ---- configuration -----------------------------------------------------------------------

@@ -119,8 +119,8 @@ def _sign(key: Any, data: bytes) -> bytes:
         def __init__(self) -> None:  # no super().__init__: that is the import being skipped
             pass
 
-        algorithm = hashes.SHA256()  # type: ignore[assignment]
-        deterministic_signing = False  # type: ignore[assignment]
+        algorithm = hashes.SHA256()
+        deterministic_signing = False
 
     try:
         return key.sign(data, _Sha256Ecdsa())  # type: ignore[no-any-return]

@@ -20,7 +20,7 @@ import json
 import logging
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import grpc
 import msgpack
@@ -29,7 +29,13 @@ from tf.provider import ProviderServicer as _TfProviderServicer
 from tf.types import Unknown
 from tf.utils import Diagnostics
 
-from terraform_provider_openai.framework.resource import Context, PlanContext
+from terraform_provider_openai.framework.resource import (
+    Context,
+    DataSourceBase,
+    PlanContext,
+    ProviderBase,
+    ResourceBase,
+)
 from terraform_provider_openai.framework.schema import decode_state, encode_state
 from terraform_provider_openai.framework.statecheck import state_problems
 from terraform_provider_openai.framework.types import Number
@@ -101,7 +107,7 @@ def _mask_diagnostics(response: R) -> R:
     return response
 
 
-def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callable[..., R]]:
+def _guard(response: Callable[..., R]) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Turn an unexpected exception into an error diagnostic in the method's response type, and
     mask secrets in every diagnostic the method returns."""
 
@@ -126,33 +132,42 @@ def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callabl
 
 
 class ProviderServicer(_TfProviderServicer):
-    """Inherits from `tf` only what it does right: the constructor (``self.app``), GetMetadata,
+    """Inherits from `tf` only what it does right: the constructor (``self.app``, which the
+    inherited calls use), GetMetadata,
     GetProviderSchema, GetFunctions, CallFunction and MoveResourceState (tests/unit/test_tf_pins.py
     pins them); every call that carries state is redone here."""
 
-    @functools.cached_property
-    def _resources(self) -> dict[str, Any]:
-        prefix = self.app.get_model_prefix()
-        return {prefix + klass.get_name(): klass for klass in self.app.get_resources()}
+    def __init__(self, provider: ProviderBase) -> None:
+        super().__init__(cast(Any, provider))  # tf's Provider protocol names tf's resource classes
+        self.provider = provider
 
     @functools.cached_property
-    def _data_sources(self) -> dict[str, Any]:
-        prefix = self.app.get_model_prefix()
-        return {prefix + klass.get_name(): klass for klass in self.app.get_data_sources()}
+    def _resources(self) -> dict[str, type[ResourceBase]]:
+        prefix = self.provider.get_model_prefix()
+        return {prefix + klass.get_name(): klass for klass in self.provider.get_resources()}
+
+    @functools.cached_property
+    def _data_sources(self) -> dict[str, type[DataSourceBase]]:
+        prefix = self.provider.get_model_prefix()
+        return {prefix + klass.get_name(): klass for klass in self.provider.get_data_sources()}
 
     # ----------------- Provider ----------------- #
     @_guard(pb.ValidateProviderConfig.Response)
     def ValidateProviderConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        config = decode_state(self.app.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
-        self.app.validate_config(diags, config)
+        config = (
+            decode_state(self.provider.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
+        )
+        self.provider.validate_config(diags, config)
         return pb.ValidateProviderConfig.Response(diagnostics=diags.to_pb())
 
     @_guard(pb.ConfigureProvider.Response)
     def ConfigureProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        config = decode_state(self.app.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
-        self.app.configure_provider(diags, config)
+        config = (
+            decode_state(self.provider.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
+        )
+        self.provider.configure_provider(diags, config)
         return pb.ConfigureProvider.Response(diagnostics=diags.to_pb())
 
     def StopProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -170,7 +185,7 @@ class ProviderServicer(_TfProviderServicer):
         klass = self._resources[request.type_name]
         diags = Diagnostics()
         config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
-        self.app.new_resource(klass).validate(diags, request.type_name, config)
+        self.provider.new_resource(klass).validate(diags, request.type_name, config)
         return pb.ValidateResourceConfig.Response(diagnostics=diags.to_pb())
 
     @_guard(pb.ValidateDataResourceConfig.Response)
@@ -178,7 +193,7 @@ class ProviderServicer(_TfProviderServicer):
         klass = self._data_sources[request.type_name]
         diags = Diagnostics()
         config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
-        self.app.new_data_source(klass).validate(diags, request.type_name, config)
+        self.provider.new_data_source(klass).validate(diags, request.type_name, config)
         return pb.ValidateDataResourceConfig.Response(diagnostics=diags.to_pb())
 
     # ----------------- Resource lifecycle ----------------- #
@@ -198,7 +213,7 @@ class ProviderServicer(_TfProviderServicer):
             old, problems = None, [f"the state is not valid JSON: {exc}"]
         current_version = schema.version or 0
         if old is not None and request.version < current_version:
-            old = self.app.new_resource(klass).upgrade(
+            old = self.provider.new_resource(klass).upgrade(
                 Context(diags, request.type_name), request.version, old
             )
         if old is not None:
@@ -228,7 +243,7 @@ class ProviderServicer(_TfProviderServicer):
         if current is None:
             return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
         ctx = Context(diags, request.type_name, private=read_private(request.private))
-        new_state = self.app.new_resource(klass).read(ctx, current)
+        new_state = self.provider.new_resource(klass).read(ctx, current)
         if diags.has_errors() and new_state is None:
             new_state = current
         return pb.ReadResource.Response(
@@ -269,7 +284,7 @@ class ProviderServicer(_TfProviderServicer):
             replace = {name for name in changed if attrs[name].requires_replace}
 
         ctx = PlanContext(diags, type_name, config=config, changed_fields=changed, requires_replace=replace)
-        planned = self.app.new_resource(klass).plan(ctx, prior, planned)
+        planned = self.provider.new_resource(klass).plan(ctx, prior, planned)
         return pb.PlanResourceChange.Response(
             planned_state=to_dynamic_value(encode_state(schema, planned)),
             requires_replace=[attribute_path(name) for name in sorted(ctx.requires_replace)],
@@ -285,7 +300,7 @@ class ProviderServicer(_TfProviderServicer):
         schema = klass.get_schema()
         prior = decode_state(schema, read_dynamic_value(request.prior_state))
         planned = decode_state(schema, read_dynamic_value(request.planned_state))
-        inst = self.app.new_resource(klass)
+        inst = self.provider.new_resource(klass)
         ctx = Context(diags, type_name, private=read_private(request.planned_private))
 
         new_state: dict[str, Any] | None
@@ -314,7 +329,7 @@ class ProviderServicer(_TfProviderServicer):
         klass = self._resources[request.type_name]
         schema = klass.get_schema()
         ctx = Context(diags, request.type_name)
-        state = self.app.new_resource(klass).import_(ctx, request.id)
+        state = self.provider.new_resource(klass).import_(ctx, request.id)
         imported = []
         if state is not None and not diags.has_errors():
             imported.append(
@@ -333,7 +348,7 @@ class ProviderServicer(_TfProviderServicer):
         klass = self._data_sources[request.type_name]
         schema = klass.get_schema()
         config = decode_state(schema, read_dynamic_value(request.config)) or {}
-        state = self.app.new_data_source(klass).read(Context(diags, request.type_name), config)
+        state = self.provider.new_data_source(klass).read(Context(diags, request.type_name), config)
         if diags.has_errors():
             state = None
         return pb.ReadDataSource.Response(

@@ -36,7 +36,7 @@ class ExactFloat(float):
         return obj
 
 
-def _exact(value: Any) -> Any:
+def _exact(value: object) -> object:
     """A number as an exact Decimal (what Terraform compares), anything else as is."""
     if isinstance(value, ExactFloat):
         return Decimal(value.text)
