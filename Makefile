@@ -40,7 +40,7 @@ install: setup ## install the provider into ~/.terraform.d/plugins (Terraform fi
 demo: setup ## apply examples/quickstart against the local server (or the real API with OPENAI_API_KEY)
 	$(PY) scripts/demo.py
 
-test: setup ## the whole suite: unit, local server, end-to-end with real terraform, module, examples, docs
+test: setup lint ## lint, then the whole suite: unit, local server, end-to-end with real terraform, module, examples, docs
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-unit: setup ## provider classes called directly
@@ -70,12 +70,14 @@ fmt: setup ## format Python and HCL
 	$(PY) -m ruff check --fix src tests benchmarks scripts
 	"$(TERRAFORM)" fmt -recursive modules examples
 
-lint: setup ## ruff and terraform fmt -check
+lint: setup ## ruff check, ruff format --check, terraform fmt -check, mypy --strict (part of `make test`)
 	$(PY) -m ruff check src tests benchmarks scripts
 	$(PY) -m ruff format --check src tests benchmarks scripts
+	"$(TERRAFORM)" fmt -check -recursive -diff -no-color modules examples
+	$(MAKE) --no-print-directory typecheck
 
-typecheck: setup ## mypy over the provider
-	$(PY) -m mypy src/terraform_provider_openai
+typecheck: setup ## mypy --strict over src/ (settings in pyproject.toml)
+	$(PY) -m mypy --strict src/
 
 clean: ## remove the virtualenv, fetched tools and caches
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .demo

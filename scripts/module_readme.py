@@ -6,9 +6,8 @@
     python scripts/module_readme.py modules/other   # another module directory
 
 The tables go between `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->` (terraform-docs' markers,
-so the section can later be handed to terraform-docs unchanged). Standard library only: a small
-HCL scanner that understands what these files hold (blocks, attributes, strings, heredoc-free
-expressions, comments), not all of HCL.
+so the section can later be handed to terraform-docs unchanged). The files are read with a real
+HCL parser (python-hcl2, in the `dev` extra); a table cell shows an expression as it is written.
 """
 
 from __future__ import annotations
@@ -18,6 +17,9 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import hcl2
+from lark import Token, Tree
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODULE = REPO / "modules" / "chat_completion"
@@ -32,129 +34,67 @@ class Block:
     attributes: dict[str, str]  # attribute name -> expression source text
 
 
-def _skip_string(text: str, i: int) -> int:
-    """Index just past the string literal opening at text[i] (a double quote)."""
-    i += 1
-    depth = 0  # nesting of ${ ... } templates inside the string
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if depth == 0 and c == '"':
-            return i + 1
-        if text.startswith("${", i) or text.startswith("%{", i):
-            depth += 1
-            i += 2
-            continue
-        if depth and c == "}":
-            depth -= 1
-        i += 1
-    raise ValueError("unterminated string")
+def _source(text: str, node: Tree) -> str:
+    """The source text of a parsed expression, its comments blanked out (an `object({ ... })` type
+    may carry some) and its ends trimmed."""
+    start, end = node.meta.start_pos, node.meta.end_pos
+    out = list(text[start:end])
+    for token in node.scan_values(lambda v: isinstance(v, Token) and v.type == "NL_OR_COMMENT"):
+        assert token.start_pos is not None and token.end_pos is not None
+        for i in range(token.start_pos, min(token.end_pos, end)):
+            if out[i - start] != "\n":
+                out[i - start] = " "
+    return "".join(out).strip()
 
 
-def _strip_comments(text: str) -> str:
-    """The text with comments blanked out (strings kept intact, offsets unchanged)."""
-    out = list(text)
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            i = _skip_string(text, i)
-        elif c == "#" or text.startswith("//", i):
-            j = text.find("\n", i)
-            j = len(text) if j == -1 else j
-            out[i:j] = " " * (j - i)
-            i = j
-        elif text.startswith("/*", i):
-            j = text.index("*/", i) + 2
-            out[i:j] = [ch if ch == "\n" else " " for ch in text[i:j]]
-            i = j
-        else:
-            i += 1
-    return "".join(out)
+def _children(node: Tree, data: str) -> list[Tree]:
+    return [c for c in node.children if isinstance(c, Tree) and c.data == data]
 
 
-def _expression_end(text: str, i: int) -> int:
-    """End of the expression starting at text[i]: the first newline outside brackets and strings."""
-    depth = 0
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            i = _skip_string(text, i)
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif c == "\n" and depth == 0:
-            return i
-        i += 1
-    return i
-
-
-def _matching_brace(text: str, i: int) -> int:
-    """Index of the `}` closing the `{` at text[i]."""
-    depth = 0
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            i = _skip_string(text, i)
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ValueError("unbalanced braces")
-
-
-_BLOCK = re.compile(r'^[ \t]*(variable|output)[ \t]+"([^"]+)"[ \t]*\{', re.M)
-_ATTRIBUTE = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=(?!=)[ \t]*")
-_NESTED_BLOCK = re.compile(r'[ \t]*[A-Za-z_][A-Za-z0-9_-]*([ \t]+"[^"]*")*[ \t]*\{')
-
-
-def _attributes(body: str) -> dict[str, str]:
-    """Top-level attributes of a block body (nested blocks such as `validation` are skipped)."""
-    attrs: dict[str, str] = {}
-    i = 0
-    while i < len(body):
-        if body[i] in " \t\n":
-            i += 1
-            continue
-        m = _ATTRIBUTE.match(body, i)
-        if m:
-            end = _expression_end(body, m.end())
-            attrs[m.group(1)] = body[m.end() : end].strip()
-            i = end
-            continue
-        m = _NESTED_BLOCK.match(body, i)
-        if m:
-            i = _matching_brace(body, m.end() - 1) + 1
-            continue
-        i = _expression_end(body, i) + 1
-    return attrs
+def _label(node: Tree | Token) -> str:
+    """A block label: an identifier or a string literal without its quotes."""
+    if isinstance(node, Token):
+        return str(node)
+    if node.data == "identifier":
+        return str(node.children[0])
+    return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token) and v.type != "DBLQUOTE"))
 
 
 def parse_blocks(text: str) -> list[Block]:
-    text = _strip_comments(text)
+    """The top-level `variable` and `output` blocks of a file, each with its own attributes (the
+    source text of each expression); nested blocks such as `validation` are not attributes."""
+    tree = hcl2.parses_to_tree(text)
     blocks = []
-    pos = 0
-    while m := _BLOCK.search(text, pos):
-        close = _matching_brace(text, m.end() - 1)
-        blocks.append(Block(m.group(1), m.group(2), _attributes(text[m.end() : close])))
-        pos = close + 1
+    for body in _children(tree, "body"):
+        for block in _children(body, "block"):
+            labels = [
+                _label(c)
+                for c in block.children
+                if isinstance(c, Tree) and c.data in ("identifier", "string")
+            ]
+            if len(labels) != 2 or labels[0] not in ("variable", "output"):
+                continue
+            attributes = {}
+            for block_body in _children(block, "body"):
+                for attr in _children(block_body, "attribute"):
+                    name, *_, expression = attr.children
+                    assert isinstance(name, Tree) and isinstance(expression, Tree)
+                    attributes[_label(name)] = _source(text, expression)
+            blocks.append(Block(labels[0], labels[1], attributes))
     return blocks
 
 
+_HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2\Z", re.S)
+
+
 def string_value(expr: str | None) -> str:
-    """The value of a quoted string literal (escapes resolved); other expressions as written."""
+    """The value of a quoted string literal (escapes resolved) or a heredoc (whitespace folded); other
+    expressions as written."""
     if not expr:
         return ""
+    heredoc = _HEREDOC.fullmatch(expr)
+    if heredoc:
+        return " ".join(heredoc.group(3).split())
     if expr.startswith('"') and expr.endswith('"'):
         return re.sub(r"\\(.)", lambda m: {"n": " ", "t": " "}.get(m.group(1), m.group(1)), expr[1:-1])
     return expr

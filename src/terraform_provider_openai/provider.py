@@ -11,6 +11,7 @@ from tf.schema import Schema
 from tf.utils import Diagnostics
 
 from terraform_provider_openai import PROVIDER_ADDRESS, masking
+from terraform_provider_openai.framework.resource import DataSourceBase, ResourceBase
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Map, Number, String, Unknown
 
@@ -144,11 +145,10 @@ def _secret(diags: Diagnostics, config: dict[str, Any], name: str, envs: tuple[s
 
 
 class OpenAIProvider:
-    """Implements `tf.iface.Provider`."""
+    """Implements `framework.resource.ProviderBase` (`tf.iface.Provider` with our resource classes)."""
 
     def __init__(self) -> None:
         self._client: Any = None
-        self._config_error: str | None = None
 
     def get_model_prefix(self) -> str:
         return "openai_"
@@ -159,12 +159,12 @@ class OpenAIProvider:
     def get_provider_schema(self, diags: Diagnostics) -> Schema:
         return _SCHEMA
 
-    def get_resources(self) -> list[Any]:
+    def get_resources(self) -> list[type[ResourceBase]]:
         from terraform_provider_openai.resources.chat_completion import ChatCompletionResource
 
         return [ChatCompletionResource]
 
-    def get_data_sources(self) -> list[Any]:
+    def get_data_sources(self) -> list[type[DataSourceBase]]:
         from terraform_provider_openai.data_sources import DATA_SOURCES
 
         return list(DATA_SOURCES)
@@ -172,10 +172,10 @@ class OpenAIProvider:
     def get_functions(self) -> list[Any]:
         return []
 
-    def new_resource(self, klass: Any) -> Any:
+    def new_resource(self, klass: type[ResourceBase]) -> ResourceBase:
         return klass(self)
 
-    def new_data_source(self, klass: Any) -> Any:
+    def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase:
         return klass(self)
 
     # ---- configuration -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ its rules (what replaces, what stays, what becomes unknown) next to its schema.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from tf.schema import Schema
 from tf.utils import Diagnostics
@@ -90,3 +90,24 @@ class DataSourceBase(_Typed):
 
     def read(self, ctx: Context, config: State) -> State | None:
         raise NotImplementedError
+
+
+class ProviderBase(Protocol):
+    """What the servicer needs of a provider: `tf.iface.Provider`, with this package's resource and
+    data source classes (`tf`'s protocol names its own, whose methods take other contexts)."""
+
+    def get_model_prefix(self) -> str: ...
+
+    def get_provider_schema(self, diags: Diagnostics) -> Schema: ...
+
+    def validate_config(self, diags: Diagnostics, config: State) -> None: ...
+
+    def configure_provider(self, diags: Diagnostics, config: State) -> None: ...
+
+    def get_resources(self) -> list[type[ResourceBase]]: ...
+
+    def get_data_sources(self) -> list[type[DataSourceBase]]: ...
+
+    def new_resource(self, klass: type[ResourceBase]) -> ResourceBase: ...
+
+    def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase: ...

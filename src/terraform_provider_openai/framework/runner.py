@@ -122,8 +122,8 @@ def _sign(key: Any, data: bytes) -> bytes:
         def __init__(self) -> None:  # no super().__init__: that is the import being skipped
             pass
 
-        algorithm = hashes.SHA256()  # type: ignore[assignment]
-        deterministic_signing = False  # type: ignore[assignment]
+        algorithm = hashes.SHA256()
+        deterministic_signing = False
 
     try:
         return key.sign(data, _Sha256Ecdsa())  # type: ignore[no-any-return]
@@ -323,9 +323,6 @@ class Lifecycle:
 
     def shutdown(self) -> None:
         self._shutdown.set()
-
-    def shutting_down(self) -> bool:
-        return self._shutdown.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._shutdown.wait(timeout)

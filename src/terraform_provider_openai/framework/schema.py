@@ -70,10 +70,6 @@ def attribute(name: str, type: Any, description: str, **flags: Any) -> Attribute
     return Attribute(name, type, description=description, description_kind=TextFormat.Markdown, **flags)
 
 
-def attribute_map(schema: Schema) -> dict[str, Attribute]:
-    return {a.name: a for a in schema.attributes}
-
-
 def complete_state(schema: Schema, state: dict[str, Any] | None) -> dict[str, Any] | None:
     """Every attribute of the schema present (null where the resource did not say), nothing else."""
     if state is None:

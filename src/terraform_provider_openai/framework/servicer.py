@@ -20,16 +20,22 @@ import json
 import logging
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import grpc
 import msgpack
 from tf.gen import tfplugin_pb2 as pb
 from tf.provider import ProviderServicer as _TfProviderServicer
 from tf.types import Unknown
-from tf.utils import Diagnostics, _to_attribute_path
+from tf.utils import Diagnostics
 
-from terraform_provider_openai.framework.resource import Context, PlanContext
+from terraform_provider_openai.framework.resource import (
+    Context,
+    DataSourceBase,
+    PlanContext,
+    ProviderBase,
+    ResourceBase,
+)
 from terraform_provider_openai.framework.schema import decode_state, encode_state
 from terraform_provider_openai.framework.statecheck import state_problems
 from terraform_provider_openai.framework.types import Number
@@ -67,6 +73,11 @@ def read_dynamic_value(value: pb.DynamicValue) -> Any:
     return None
 
 
+def attribute_path(name: str) -> pb.AttributePath:
+    """The path of a top-level attribute (what `tf.utils._to_attribute_path` does, without private API)."""
+    return pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)])
+
+
 def to_dynamic_value(value: Any) -> pb.DynamicValue:
     """Always msgpack, also for null (an empty DynamicValue is not a cty null)."""
     return pb.DynamicValue(msgpack=msgpack.packb(value, default=_msgpack_default))
@@ -96,7 +107,7 @@ def _mask_diagnostics(response: R) -> R:
     return response
 
 
-def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callable[..., R]]:
+def _guard(response: Callable[..., R]) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Turn an unexpected exception into an error diagnostic in the method's response type, and
     mask secrets in every diagnostic the method returns."""
 
@@ -121,19 +132,42 @@ def _guard(response: Callable[..., Any]) -> Callable[[Callable[..., R]], Callabl
 
 
 class ProviderServicer(_TfProviderServicer):
+    """Inherits from `tf` only what it does right: the constructor (``self.app``, which the
+    inherited calls use), GetMetadata,
+    GetProviderSchema, GetFunctions, CallFunction and MoveResourceState (tests/unit/test_tf_pins.py
+    pins them); every call that carries state is redone here."""
+
+    def __init__(self, provider: ProviderBase) -> None:
+        super().__init__(cast(Any, provider))  # tf's Provider protocol names tf's resource classes
+        self.provider = provider
+
+    @functools.cached_property
+    def _resources(self) -> dict[str, type[ResourceBase]]:
+        prefix = self.provider.get_model_prefix()
+        return {prefix + klass.get_name(): klass for klass in self.provider.get_resources()}
+
+    @functools.cached_property
+    def _data_sources(self) -> dict[str, type[DataSourceBase]]:
+        prefix = self.provider.get_model_prefix()
+        return {prefix + klass.get_name(): klass for klass in self.provider.get_data_sources()}
+
     # ----------------- Provider ----------------- #
     @_guard(pb.ValidateProviderConfig.Response)
     def ValidateProviderConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        config = decode_state(self.app.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
-        self.app.validate_config(diags, config)
+        config = (
+            decode_state(self.provider.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
+        )
+        self.provider.validate_config(diags, config)
         return pb.ValidateProviderConfig.Response(diagnostics=diags.to_pb())
 
     @_guard(pb.ConfigureProvider.Response)
     def ConfigureProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        config = decode_state(self.app.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
-        self.app.configure_provider(diags, config)
+        config = (
+            decode_state(self.provider.get_provider_schema(diags), read_dynamic_value(request.config)) or {}
+        )
+        self.provider.configure_provider(diags, config)
         return pb.ConfigureProvider.Response(diagnostics=diags.to_pb())
 
     def StopProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -148,25 +182,25 @@ class ProviderServicer(_TfProviderServicer):
     # ----------------- Validation ----------------- #
     @_guard(pb.ValidateResourceConfig.Response)
     def ValidateResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         diags = Diagnostics()
         config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
-        self.app.new_resource(klass).validate(diags, request.type_name, config)
+        self.provider.new_resource(klass).validate(diags, request.type_name, config)
         return pb.ValidateResourceConfig.Response(diagnostics=diags.to_pb())
 
     @_guard(pb.ValidateDataResourceConfig.Response)
     def ValidateDataResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        klass = self._get_ds_cls(request.type_name)
+        klass = self._data_sources[request.type_name]
         diags = Diagnostics()
         config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
-        self.app.new_data_source(klass).validate(diags, request.type_name, config)
+        self.provider.new_data_source(klass).validate(diags, request.type_name, config)
         return pb.ValidateDataResourceConfig.Response(diagnostics=diags.to_pb())
 
     # ----------------- Resource lifecycle ----------------- #
     @_guard(pb.UpgradeResourceState.Response)
     def UpgradeResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         schema = klass.get_schema()
         problems: list[str] = []
         try:
@@ -179,7 +213,7 @@ class ProviderServicer(_TfProviderServicer):
             old, problems = None, [f"the state is not valid JSON: {exc}"]
         current_version = schema.version or 0
         if old is not None and request.version < current_version:
-            old = self.app.new_resource(klass).upgrade(
+            old = self.provider.new_resource(klass).upgrade(
                 Context(diags, request.type_name), request.version, old
             )
         if old is not None:
@@ -203,13 +237,13 @@ class ProviderServicer(_TfProviderServicer):
     @_guard(pb.ReadResource.Response)
     def ReadResource(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         schema = klass.get_schema()
         current = decode_state(schema, read_dynamic_value(request.current_state))
         if current is None:
             return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
         ctx = Context(diags, request.type_name, private=read_private(request.private))
-        new_state = self.app.new_resource(klass).read(ctx, current)
+        new_state = self.provider.new_resource(klass).read(ctx, current)
         if diags.has_errors() and new_state is None:
             new_state = current
         return pb.ReadResource.Response(
@@ -222,7 +256,7 @@ class ProviderServicer(_TfProviderServicer):
     def PlanResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
-        klass = self._get_res_cls(type_name)
+        klass = self._resources[type_name]
         schema = klass.get_schema()
         prior = decode_state(schema, read_dynamic_value(request.prior_state))
         proposed = decode_state(schema, read_dynamic_value(request.proposed_new_state))
@@ -250,10 +284,10 @@ class ProviderServicer(_TfProviderServicer):
             replace = {name for name in changed if attrs[name].requires_replace}
 
         ctx = PlanContext(diags, type_name, config=config, changed_fields=changed, requires_replace=replace)
-        planned = self.app.new_resource(klass).plan(ctx, prior, planned)
+        planned = self.provider.new_resource(klass).plan(ctx, prior, planned)
         return pb.PlanResourceChange.Response(
             planned_state=to_dynamic_value(encode_state(schema, planned)),
-            requires_replace=[_to_attribute_path([name]) for name in sorted(ctx.requires_replace)],
+            requires_replace=[attribute_path(name) for name in sorted(ctx.requires_replace)],
             planned_private=request.prior_private,
             diagnostics=diags.to_pb(),
         )
@@ -262,11 +296,11 @@ class ProviderServicer(_TfProviderServicer):
     def ApplyResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
-        klass = self._get_res_cls(type_name)
+        klass = self._resources[type_name]
         schema = klass.get_schema()
         prior = decode_state(schema, read_dynamic_value(request.prior_state))
         planned = decode_state(schema, read_dynamic_value(request.planned_state))
-        inst = self.app.new_resource(klass)
+        inst = self.provider.new_resource(klass)
         ctx = Context(diags, type_name, private=read_private(request.planned_private))
 
         new_state: dict[str, Any] | None
@@ -292,10 +326,10 @@ class ProviderServicer(_TfProviderServicer):
     @_guard(pb.ImportResourceState.Response)
     def ImportResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_res_cls(request.type_name)
+        klass = self._resources[request.type_name]
         schema = klass.get_schema()
         ctx = Context(diags, request.type_name)
-        state = self.app.new_resource(klass).import_(ctx, request.id)
+        state = self.provider.new_resource(klass).import_(ctx, request.id)
         imported = []
         if state is not None and not diags.has_errors():
             imported.append(
@@ -311,10 +345,10 @@ class ProviderServicer(_TfProviderServicer):
     @_guard(pb.ReadDataSource.Response)
     def ReadDataSource(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
-        klass = self._get_ds_cls(request.type_name)
+        klass = self._data_sources[request.type_name]
         schema = klass.get_schema()
         config = decode_state(schema, read_dynamic_value(request.config)) or {}
-        state = self.app.new_data_source(klass).read(Context(diags, request.type_name), config)
+        state = self.provider.new_data_source(klass).read(Context(diags, request.type_name), config)
         if diags.has_errors():
             state = None
         return pb.ReadDataSource.Response(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as wait_futures
@@ -51,7 +50,6 @@ class StopController:
         self.grace = _grace_from_env() if grace is None else grace
         self._stopped = threading.Event()
         self._expired: Future[None] = Future()
-        self._stopped_at: float | None = None
         self._lock = threading.Lock()
 
     def request_stop(self) -> None:
@@ -59,7 +57,6 @@ class StopController:
         with self._lock:
             if self._stopped.is_set():
                 return
-            self._stopped_at = time.monotonic()
             self._stopped.set()
         timer = threading.Timer(self.grace, self._expire)
         timer.daemon = True

@@ -36,7 +36,7 @@ class ExactFloat(float):
         return obj
 
 
-def _exact(value: Any) -> Any:
+def _exact(value: object) -> object:
     """A number as an exact Decimal (what Terraform compares), anything else as is."""
     if isinstance(value, ExactFloat):
         return Decimal(value.text)
@@ -182,15 +182,4 @@ class Object(TfType):
         return f'["object",{{{attrs}}}]'.encode()
 
 
-def contains_unknown(value: Any) -> bool:
-    """True when the value, or anything inside it, is not known yet (comes from another resource)."""
-    if value is Unknown:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
-__all__ = ["Bool", "ExactFloat", "List", "Map", "Number", "Object", "String", "Unknown", "contains_unknown"]
+__all__ = ["Bool", "ExactFloat", "List", "Map", "Number", "Object", "String", "Unknown"]

@@ -47,28 +47,34 @@ def parse_fault(text: str) -> Fault:
     )
 
 
+@dataclass
+class _Queued:
+    fault: Fault
+    remaining: int
+    path_prefix: str | None
+
+
 class FaultQueue:
     """Count-based faults, first match wins, each matching request uses one."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: list[dict[str, Any]] = []
+        self._items: list[_Queued] = []
 
     def add(self, fault: Fault, count: int, path_prefix: str | None) -> None:
         with self._lock:
-            self._items.append({"fault": fault, "remaining": count, "path_prefix": path_prefix})
+            self._items.append(_Queued(fault, count, path_prefix))
 
     def take(self, path: str) -> Fault | None:
         if not self._items:
             return None
         with self._lock:
             for item in self._items:
-                prefix = item["path_prefix"]
-                if prefix is None or path.startswith(prefix):
-                    item["remaining"] -= 1
-                    if item["remaining"] <= 0:
+                if item.path_prefix is None or path.startswith(item.path_prefix):
+                    item.remaining -= 1
+                    if item.remaining <= 0:
                         self._items.remove(item)
-                    return item["fault"]
+                    return item.fault
         return None
 
     def clear(self) -> None:
@@ -78,6 +84,6 @@ class FaultQueue:
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
             return [
-                {"kind": i["fault"].spec, "remaining": i["remaining"], "path_prefix": i["path_prefix"]}
+                {"kind": i.fault.spec, "remaining": i.remaining, "path_prefix": i.path_prefix}
                 for i in self._items
             ]

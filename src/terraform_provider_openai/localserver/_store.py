@@ -63,7 +63,7 @@ class Store:
             ).fetchone()
             if row is None:
                 return None
-            completion = json.loads(row[0])
+            completion: dict[str, Any] = json.loads(row[0])
             completion["metadata"] = metadata
             self._db.execute(
                 "UPDATE completions SET completion = ? WHERE id = ?", (json.dumps(completion), completion_id)

@@ -77,6 +77,7 @@ class UsageError(Exception):
 
 def resolve_api_key(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
     """The key the server accepts: --api-key, else --api-key-file, else $LOCALSERVER_API_KEY."""
+    key: str
     if args.api_key is not None:
         key, source = args.api_key, "--api-key"
     elif args.api_key_file is not None:
