@@ -441,7 +441,7 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
                 server.start()
                 front = TlsFront(sock, backend, front_context, lifecycle)
                 front.ready.wait(RELAY_START_TIMEOUT_S)
-                if lifecycle.shutting_down():
+                if lifecycle.wait(0):
                     return 1
             cert = base64.b64encode(cert_der).decode().rstrip("=")
             sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
