@@ -5,12 +5,17 @@ data sources so that names and shapes are the same everywhere."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tf.schema import Attribute
 
 from terraform_provider_openai.framework.schema import NestedAttribute, attribute
 from terraform_provider_openai.framework.types import Bool, List, Map, Number, Object, String
+from terraform_provider_openai.outputs import function_call_state, tool_call_state
+
+if TYPE_CHECKING:
+    from openai import BaseModel
+    from openai.types.chat import ChatCompletion, ChatCompletionStoreMessage
 
 # Scalar settings: (name, type, description, integer?)
 SETTINGS: list[tuple[str, Any, str, bool]] = [
@@ -334,37 +339,35 @@ def _function_values(fn: dict[str, Any] | None, with_strict: bool) -> dict[str, 
     return out
 
 
-def message_values(m: dict[str, Any]) -> dict[str, Any]:
-    fc = m.get("function_call")
+def stored_value(model: BaseModel, api_name: str) -> Any:
+    """A field of an SDK model by its API name: a declared field, or one the SDK does not declare
+    but keeps as an extra (a stored completion's request settings, a stored message's `name`).
+    The SDK builds answers without validating them: a field the API left out reads as None."""
+    return getattr(model, api_name, None)
+
+
+def message_values(m: ChatCompletionStoreMessage) -> dict[str, Any]:
+    """A stored input message as the resource's `messages` element (what its configuration holds)."""
     return {
-        "role": m.get("role"),
-        "content": m.get("content"),
-        "name": m.get("name"),
-        "function_call": {"name": fc.get("name"), "arguments": fc.get("arguments")}
-        if isinstance(fc, dict)
-        else None,
-        "tool_calls": [
-            {
-                "id": c.get("id"),
-                "type": c.get("type", "function"),
-                "function": {
-                    "name": (c.get("function") or {}).get("name"),
-                    "arguments": (c.get("function") or {}).get("arguments"),
-                },
-            }
-            for c in m.get("tool_calls") or []
-        ]
-        or None,
-        "tool_call_id": m.get("tool_call_id"),
+        "role": m.role,
+        "content": m.content,
+        "name": stored_value(m, "name"),
+        "function_call": function_call_state(m.function_call),
+        "tool_calls": [tool_call_state(c) for c in m.tool_calls or []] or None,
+        "tool_call_id": stored_value(m, "tool_call_id"),
     }
 
 
-def settings_from_stored(stored: dict[str, Any], drop_defaults: bool) -> dict[str, Any]:
+def settings_from_stored(completion: ChatCompletion, drop_defaults: bool) -> dict[str, Any]:
     """The request settings a stored completion reports, as Terraform values.
+
+    The SDK's `ChatCompletion` declares none of them but `service_tier` (and that one is the tier
+    that served the answer): the others are the extra fields it keeps, as the API sent them.
 
     With `drop_defaults`, a value equal to what the API assumes when it is not sent becomes null,
     so that a configuration that leaves it out plans no change after an import.
     """
+    stored: dict[str, Any] = {**(completion.model_extra or {}), "service_tier": completion.service_tier}
     values: dict[str, Any] = {}
     for name, _, _, _ in SETTINGS:
         values[name] = stored.get(name)

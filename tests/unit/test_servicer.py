@@ -7,6 +7,7 @@ from typing import Any
 
 import msgpack
 import pytest
+from openai.types.chat import ChatCompletion
 from tf.gen import tfplugin_pb2 as pb
 
 from terraform_provider_openai.framework.schema import encode_state
@@ -22,14 +23,14 @@ from terraform_provider_openai.resources.chat_completion import ChatCompletionRe
 TYPE = "openai_chat_completion"
 SCHEMA = ChatCompletionResource.get_schema()
 CONFIG = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.7}
-ANSWER = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 1700000000,
-    "model": "gpt-4o-2024-08-06",
-    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "hello"}}],
-    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-}
+ANSWER = ChatCompletion.construct(
+    id="chatcmpl-1",
+    object="chat.completion",
+    created=1700000000,
+    model="gpt-4o-2024-08-06",
+    choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "hello"}}],
+    usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+)
 
 
 class FakeClient:
@@ -39,7 +40,7 @@ class FakeClient:
     def ensure_ready(self) -> None:
         pass
 
-    def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create_chat_completion(self, body: dict[str, Any]) -> ChatCompletion:
         self.bodies.append(body)
         return ANSWER
 
@@ -183,7 +184,7 @@ def test_destroy_plan_and_apply(servicer: ProviderServicer) -> None:
 
 def test_failed_create_returns_no_state() -> None:
     class Failing(FakeClient):
-        def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        def create_chat_completion(self, body: dict[str, Any]) -> ChatCompletion:
             from terraform_provider_openai.errors import APIError
 
             raise APIError(status=400, message="bad", type="invalid_request_error", param="messages")
@@ -205,7 +206,7 @@ def test_failed_create_returns_no_state() -> None:
 
 def test_unexpected_exception_becomes_a_diagnostic() -> None:
     class Broken(FakeClient):
-        def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        def create_chat_completion(self, body: dict[str, Any]) -> ChatCompletion:
             raise RuntimeError("boom")
 
     provider = OpenAIProvider()

@@ -42,8 +42,6 @@ from terraform_provider_openai.request import (
 )
 from terraform_provider_openai.validation import METADATA_MAX_PAIRS, validate_request
 
-MODEL_OUTPUT = "response_model"
-
 
 def _schema() -> Schema:
     inputs = [
@@ -80,7 +78,7 @@ def _schema() -> Schema:
     ]
     return Schema(
         version=0,
-        attributes=inputs + output_attributes(MODEL_OUTPUT),
+        attributes=inputs + output_attributes(),
         description="Generates an OpenAI chat completion once and keeps the answer in state. Any input "
         "change generates a new completion, except `metadata`, which is updated in place.",
     )
@@ -156,7 +154,7 @@ class ChatCompletionResource(ResourceBase):
             except ProviderError as exc:
                 ctx.diagnostics.add_error("Create Chat Completion Error", exc.detail())
                 return None
-            return {**planned, **completion_outputs(answer, MODEL_OUTPUT)}
+            return {**planned, **completion_outputs(answer)}
 
         if len(planned.get("metadata") or {}) >= METADATA_MAX_PAIRS:
             # only possible when `store` was unknown at plan time
@@ -177,10 +175,10 @@ class ChatCompletionResource(ResourceBase):
                 ctx.diagnostics.add_warning(
                     "Stored Chat Completion Adopted",
                     f"The API failed to answer the create but had stored the completion "
-                    f"{outcome.answer.get('id')}: it was found by its create marker ({marker}) and is "
+                    f"{outcome.answer.id}: it was found by its create marker ({marker}) and is "
                     "kept instead of creating another one.",
                 )
-            return {**planned, **completion_outputs(outcome.answer, MODEL_OUTPUT)}
+            return {**planned, **completion_outputs(outcome.answer)}
         error = outcome.error or ProviderError("The completion could not be created.")
         if not outcome.uncertain:
             ctx.diagnostics.add_error("Create Chat Completion Error", error.detail())
@@ -229,7 +227,7 @@ class ChatCompletionResource(ResourceBase):
             else:
                 _report_removed(ctx, marker, removed, not_removed)
                 ctx.private = {PRIVATE_MARKER: marker}
-        remote = user_metadata(stored.get("metadata"))
+        remote = user_metadata(stored.metadata)
         metadata = current.get("metadata")
         if remote != (metadata or {}):
             metadata = dict(remote)
@@ -248,15 +246,15 @@ class ChatCompletionResource(ResourceBase):
         if not found:
             return current  # nothing stored (yet): the tainted instance is replaced at the next apply
         adopted = found[0]
-        _report_removed(ctx, marker, *remove(client, [c["id"] for c in found[1:]]))
+        _report_removed(ctx, marker, *remove(client, [c.id for c in found[1:]]))
         ctx.diagnostics.add_warning(
             "Stored Chat Completion Adopted",
-            f"The create that failed earlier had stored the completion {adopted.get('id')} (found by "
+            f"The create that failed earlier had stored the completion {adopted.id} (found by "
             f"its create marker {marker}); it is now tracked in state. The instance stays tainted, so "
             "the next apply replaces it; run `terraform untaint` first to keep this completion instead.",
         )
         ctx.private = {PRIVATE_MARKER: marker}
-        return {**current, **completion_outputs(adopted, MODEL_OUTPUT)}
+        return {**current, **completion_outputs(adopted)}
 
     # ---- update ------------------------------------------------------------------------------
     def update(self, ctx: Context, prior: State, planned: State) -> State | None:
@@ -311,15 +309,15 @@ class ChatCompletionResource(ResourceBase):
         except ProviderError as exc:
             ctx.diagnostics.add_error("Import Chat Completion Error", exc.detail())
             return None
-        marker = marker_of(stored.get("metadata"))
+        marker = marker_of(stored.metadata)
         if marker is not None:
             ctx.private = {PRIVATE_MARKER: marker}
         return {
-            "model": stored.get("model"),
+            "model": stored.model,
             "messages": [message_values(m) for m in messages],
             **settings_from_stored(stored, drop_defaults=True),
             "store": True,
-            "metadata": user_metadata(stored.get("metadata")) or None,
+            "metadata": user_metadata(stored.metadata) or None,
             "keepers": None,
-            **completion_outputs(stored, MODEL_OUTPUT),
+            **completion_outputs(stored),
         }
