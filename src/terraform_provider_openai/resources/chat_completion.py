@@ -12,17 +12,16 @@ Lifecycle:
 
 from __future__ import annotations
 
-from typing import Any
-
 from tf.schema import Schema
 from tf.utils import Diagnostics
 
 from terraform_provider_openai.create import create_plain, create_stored, remove, sweep
 from terraform_provider_openai.errors import NotFoundError, ProviderError
+from terraform_provider_openai.fields import BY_NAME, FIELDS
 from terraform_provider_openai.framework import stop
 from terraform_provider_openai.framework.resource import Context, PlanContext, ResourceBase, State
-from terraform_provider_openai.framework.schema import NestedAttribute, attribute
-from terraform_provider_openai.framework.types import Bool, Map, String, Unknown
+from terraform_provider_openai.framework.schema import attribute
+from terraform_provider_openai.framework.types import Map, String
 from terraform_provider_openai.marker import (
     CREATE_MARKER_KEY,
     PRIVATE_MARKER,
@@ -32,43 +31,13 @@ from terraform_provider_openai.marker import (
     user_metadata,
 )
 from terraform_provider_openai.outputs import completion_outputs, output_attributes
-from terraform_provider_openai.request import (
-    API_DEFAULTS,
-    build_request,
-    message_attributes,
-    message_values,
-    request_attributes,
-    settings_from_stored,
-)
+from terraform_provider_openai.request import build_request, message_values, settings_from_stored
 from terraform_provider_openai.validation import METADATA_MAX_PAIRS, validate_request
 
 
 def _schema() -> Schema:
     inputs = [
-        attribute("model", String(), "ID of the model to use, such as `gpt-4o`.", required=True),
-        NestedAttribute(
-            "messages",
-            message_attributes(),
-            description="The conversation so far, in order: `[{ role, content, name, function_call, tool_calls, tool_call_id }]`.",
-            required=True,
-        ),
-        *request_attributes(),
-        attribute(
-            "store",
-            Bool(),
-            "Store the completion at the API (Chat Completions store) so it can be looked up, listed, "
-            "updated and deleted. Destroying the resource deletes the stored completion.",
-            optional=True,
-        ),
-        attribute(
-            "metadata",
-            Map(String()),
-            "Key-value pairs (keys up to 64 characters, values up to 512) kept with a stored completion "
-            "and usable as list filters: up to 16, or 15 with `store = true` (the provider keeps one for "
-            f"its create marker, `{CREATE_MARKER_KEY}`, which is reserved). Changing it updates the "
-            "completion in place.",
-            optional=True,
-        ),
+        *(f.attribute() for f in FIELDS),
         attribute(
             "keepers",
             Map(String()),
@@ -87,20 +56,6 @@ def _schema() -> Schema:
 _SCHEMA = _schema()
 INPUTS = {a.name for a in _SCHEMA.attributes if not a.computed}
 OUTPUTS = {a.name for a in _SCHEMA.attributes if a.computed}
-
-
-def _same_input(name: str, prior: Any, planned: Any) -> bool:
-    """Whether a changed input still describes the same request (no new completion needed)."""
-    if prior is Unknown or planned is Unknown:
-        return False
-    if name in API_DEFAULTS:
-        default = API_DEFAULTS[name]
-        return (default if prior is None else prior) == (default if planned is None else planned)
-    if name == "model" and isinstance(prior, str) and isinstance(planned, str):
-        # an import records the dated snapshot the API answered with (gpt-4o-2024-08-06);
-        # a configuration naming its alias (gpt-4o) asks for the same model
-        return prior.startswith(planned + "-") and prior[len(planned) + 1 : len(planned) + 2].isdigit()
-    return False
 
 
 def _report_removed(ctx: Context, marker: str, removed: list[str], not_removed: list[str]) -> None:
@@ -137,8 +92,14 @@ class ChatCompletionResource(ResourceBase):
         for name in ctx.changed_fields:
             if name in OUTPUTS or name == "metadata":
                 continue
-            if name == "keepers" or not _same_input(name, prior.get(name), planned.get(name)):
+            before, after = prior.get(name), planned.get(name)
+            if name == "keepers" or not BY_NAME[name].same(before, after):
                 replace.add(name)
+            elif before is not None and after is not None:
+                # The same request written another way (JSON keys in another order, a model alias
+                # for the recorded snapshot): keep the state's value, so nothing shows as changed.
+                # Terraform accepts the prior value for a configured attribute when both are set.
+                planned[name] = before
         ctx.requires_replace = replace
         return planned
 
