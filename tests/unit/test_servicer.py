@@ -3,6 +3,8 @@ Terraform sends them: plans for create, update, replace and destroy; applies; va
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import msgpack
@@ -239,3 +241,43 @@ def test_validate_reports_errors_and_skips_refined_unknowns(servicer: ProviderSe
         pb.ValidateResourceConfig.Request(type_name=TYPE, config=config), None
     )
     assert list(resp.diagnostics) == []
+
+
+def test_the_same_request_written_another_way_plans_no_change(servicer: ProviderServicer) -> None:
+    # as an import records it: the dated snapshot, the schema's keys in the API's order
+    imported = '{"properties":{"q":{"type":"string"}},"type":"object"}'
+    configured = '{"type": "object", "properties": {"q": {"type": "string"}}}'  # jsonencode sorts keys
+
+    def tool(parameters: str) -> list[dict[str, Any]]:
+        function = {"name": "f", "description": None, "parameters": parameters, "strict": None}
+        return [{"type": "function", "function": function}]
+
+    prior = {**created_state(servicer), "model": "gpt-4o-2024-08-06", "tools": tool(imported)}
+    resp = plan(servicer, prior, {**CONFIG, "tools": tool(configured)})
+    assert not resp.requires_replace
+    planned = decoded(resp.planned_state)
+    assert (
+        planned["model"] == "gpt-4o-2024-08-06" and planned["tools"][0]["function"]["parameters"] == imported
+    )
+    assert planned == decoded(dv(prior))  # nothing changes: Terraform shows no diff
+
+    # another schema is another request
+    changed = tool(configured.replace('"string"', '"number"'))
+    assert replaced(plan(servicer, prior, {**CONFIG, "tools": changed})) == {"tools"}
+
+
+def test_a_state_of_schema_version_0_upgrades_unchanged(servicer: ProviderServicer) -> None:
+    # raw JSON states as the provider at schema version 0 wrote them (tests/e2e/data/schema0.tfstate)
+    path = Path(__file__).parents[1] / "e2e" / "data" / "schema0.tfstate"
+    for resource in json.loads(path.read_text())["resources"]:
+        [instance] = resource["instances"]
+        raw = json.dumps(instance["attributes"])
+        resp = servicer.UpgradeResourceState(
+            pb.UpgradeResourceState.Request(
+                type_name=TYPE, version=instance["schema_version"], raw_state=pb.RawState(json=raw.encode())
+            ),
+            None,
+        )
+        assert not resp.diagnostics, (resource["name"], resp.diagnostics)
+        # every value as it was (numbers compared as the wire carries them: exact decimals)
+        assert decoded(resp.upgraded_state) == decoded(dv(instance["attributes"])), resource["name"]
