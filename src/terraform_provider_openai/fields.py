@@ -11,7 +11,8 @@ from these declarations:
 * what plans a new completion and what is the same request written another way (:meth:`Field.same`,
   used by the resource's ``plan``).
 
-Validation rules live in their own table (``rules``), keyed on a field's :attr:`Field.api_path`.
+Validation rules live in their own table (``rules``); :data:`BY_API_PATH` names every field, nested
+ones too, by the API path such a table keys on (``tools[].function.parameters``).
 """
 
 from __future__ import annotations
