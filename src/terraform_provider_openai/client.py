@@ -11,14 +11,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from terraform_provider_openai.errors import APIError, ConfigurationError, NotFoundError, TransportError
 
+if TYPE_CHECKING:  # the SDK is imported on the first call only (see the module docstring)
+    from openai.pagination import SyncCursorPage
+    from openai.types.chat import ChatCompletion, ChatCompletionStoreMessage
+
 #: The most items one list call may ask for (the API's cap).
 MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+class Listing(NamedTuple, Generic[T]):
+    """What a list call gathered over its pages: the items (the SDK's models) and whether more exist."""
+
+    items: list[T]
+    has_more: bool
 
 
 @dataclass(frozen=True)
@@ -123,7 +136,9 @@ class APIClient:
         if s.max_retries is not None:
             common["max_retries"] = s.max_retries
         if s.is_azure:
-            return openai.AzureOpenAI(
+            # Any: AzureOpenAI's typed overloads leave out `project`, which its __init__ takes
+            azure: Any = openai.AzureOpenAI
+            return azure(
                 azure_endpoint=s.azure_endpoint,
                 api_version=s.api_version,
                 azure_deployment=s.azure_deployment,
@@ -199,11 +214,12 @@ class APIClient:
         return str(self._client().base_url)
 
     # ---- calls -------------------------------------------------------------------------------
-    def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
-        result = self._call(lambda: self._client().chat.completions.create(**body))
-        return result.to_dict()
+    # Answers stay the SDK's typed models (pydantic): callers read them by attribute.
+    def create_chat_completion(self, body: dict[str, Any]) -> ChatCompletion:
+        result: ChatCompletion = self._call(lambda: self._client().chat.completions.create(**body))
+        return result
 
-    def create_chat_completion_once(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create_chat_completion_once(self, body: dict[str, Any]) -> ChatCompletion:
         """One attempt, no SDK retry: for creates that may be stored, whose retries the caller
         decides (see :mod:`terraform_provider_openai.create`)."""
         if self._sdk_once is None:
@@ -211,23 +227,22 @@ class APIClient:
                 if self._sdk_once is None:
                     self._sdk_once = self._client().with_options(max_retries=0)
         sdk = self._sdk_once
-        result = self._call(lambda: sdk.chat.completions.create(**body))
-        return result.to_dict()
+        result: ChatCompletion = self._call(lambda: sdk.chat.completions.create(**body))
+        return result
 
-    def find_by_metadata(self, key: str, value: str) -> list[dict[str, Any]]:
+    def find_by_metadata(self, key: str, value: str) -> list[ChatCompletion]:
         """Every stored completion whose metadata maps `key` to `value`, oldest first."""
-        items, _ = self.list_chat_completions(metadata={key: value}, order="asc")
-        return items
+        return self.list_chat_completions(metadata={key: value}, order="asc").items
 
-    def retrieve_chat_completion(self, completion_id: str) -> dict[str, Any]:
-        result = self._call(lambda: self._client().chat.completions.retrieve(completion_id))
-        return result.to_dict()
+    def retrieve_chat_completion(self, completion_id: str) -> ChatCompletion:
+        result: ChatCompletion = self._call(lambda: self._client().chat.completions.retrieve(completion_id))
+        return result
 
-    def update_chat_completion(self, completion_id: str, metadata: Mapping[str, str]) -> dict[str, Any]:
-        result = self._call(
+    def update_chat_completion(self, completion_id: str, metadata: Mapping[str, str]) -> ChatCompletion:
+        result: ChatCompletion = self._call(
             lambda: self._client().chat.completions.update(completion_id, metadata=dict(metadata))
         )
-        return result.to_dict()
+        return result
 
     def delete_chat_completion(self, completion_id: str) -> bool:
         """True when deleted, False when it was already gone."""
@@ -237,26 +252,28 @@ class APIClient:
             return False
         return True
 
-    def _paginate(
-        self, fetch: Any, limit: int | None, page_size: int | None, after: str | None
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """Up to `limit` items (all when None), asking pages of at most `page_size` (default and
-        cap 100) and never more than still needed; each next page starts after the last item.
-        Returns the items and whether more exist beyond them."""
+    def _collect(
+        self, first: Callable[[int], SyncCursorPage[T]], limit: int | None, page_size: int | None
+    ) -> Listing[T]:
+        """Up to `limit` items (all when None), following the SDK's cursor pages.
+
+        Every page asks the same size (the SDK's next page repeats the first page's query with
+        `after` set to the last item's ID): at most `page_size` (default and cap 100), and for a
+        `limit` spread evenly over the fewest pages that hold it, so the last page asks hardly more
+        than is still needed (`limit = 7`, `page_size = 3`: three pages of 3)."""
         size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-        items: list[dict[str, Any]] = []
-        cursor = after
+        if limit is not None:
+            pages = max(1, -(-limit // size))
+            size = max(1, -(-limit // pages))
+        page = self._call(first, size)
+        items: list[T] = []
         while True:
-            want = size if limit is None else min(size, limit - len(items))
-            page = self._call(fetch, cursor, want)
-            data = [item.to_dict() for item in page.data]
-            items.extend(data)
-            has_more = bool(getattr(page, "has_more", False))
+            items.extend(page.data or [])
             if limit is not None and len(items) >= limit:
-                return items[:limit], has_more or len(items) > limit
-            if not has_more or not data:
-                return items, False
-            cursor = data[-1]["id"]
+                return Listing(items[:limit], len(items) > limit or bool(page.has_more))
+            if not page.has_next_page():
+                return Listing(items, False)
+            page = self._call(page.get_next_page)
 
     def list_chat_completions(
         self,
@@ -267,18 +284,23 @@ class APIClient:
         after: str | None = None,
         limit: int | None = None,
         page_size: int | None = None,
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> Listing[ChatCompletion]:
         """Up to `limit` stored completions (all when None), following pages; and whether more exist."""
         filters: dict[str, Any] = {}
-        for key, value in (("model", model), ("metadata", metadata or None), ("order", order)):
+        for key, value in (
+            ("model", model),
+            ("metadata", metadata or None),
+            ("order", order),
+            ("after", after),
+        ):
             if value is not None:
-                filters[key] = dict(value) if key == "metadata" else value
+                filters[key] = dict(value) if isinstance(value, Mapping) else value
 
-        def fetch(cursor: str | None, size: int) -> Any:
-            extra = {"after": cursor} if cursor is not None else {}
-            return self._client().chat.completions.list(limit=size, **filters, **extra)
+        def first(size: int) -> SyncCursorPage[ChatCompletion]:
+            page: SyncCursorPage[ChatCompletion] = self._client().chat.completions.list(limit=size, **filters)
+            return page
 
-        return self._paginate(fetch, limit, page_size, after)
+        return self._collect(first, limit, page_size)
 
     def list_chat_completion_messages(
         self,
@@ -288,14 +310,14 @@ class APIClient:
         after: str | None = None,
         limit: int | None = None,
         page_size: int | None = None,
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> Listing[ChatCompletionStoreMessage]:
         """Up to `limit` input messages of a stored completion (all when None), following pages."""
-        filters: dict[str, Any] = {"order": order} if order is not None else {}
+        filters: dict[str, Any] = {k: v for k, v in (("order", order), ("after", after)) if v is not None}
 
-        def fetch(cursor: str | None, size: int) -> Any:
-            extra = {"after": cursor} if cursor is not None else {}
-            return self._client().chat.completions.messages.list(
-                completion_id, limit=size, **filters, **extra
+        def first(size: int) -> SyncCursorPage[ChatCompletionStoreMessage]:
+            page: SyncCursorPage[ChatCompletionStoreMessage] = self._client().chat.completions.messages.list(
+                completion_id, limit=size, **filters
             )
+            return page
 
-        return self._paginate(fetch, limit, page_size, after)
+        return self._collect(first, limit, page_size)

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from terraform_provider_openai.client import APIClient
 from terraform_provider_openai.errors import APIError, ProviderError, TransportError
 from terraform_provider_openai.framework.stop import StopController, StopGraceExpired
 from terraform_provider_openai.marker import CREATE_MARKER_KEY
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletion
 
 #: Longest `Retry-After` honoured, in seconds (longer: the error is reported).
 MAX_RETRY_AFTER_S = 60.0
@@ -57,7 +60,7 @@ class Interrupted(ProviderError):
 class StoredCreate:
     """What :func:`create_stored` found out."""
 
-    answer: dict[str, Any] | None = None
+    answer: ChatCompletion | None = None
     #: the answer was found by its marker after an uncertain attempt, not received
     adopted: bool = False
     #: an attempt's outcome stayed open: copies carrying the marker may still appear
@@ -96,7 +99,7 @@ def backoff(attempt: int, retry_after: float | None) -> float | None:
     return delay * (1 - 0.25 * random.random())
 
 
-def create_plain(client: APIClient, stop: StopController, body: dict[str, Any]) -> dict[str, Any]:
+def create_plain(client: APIClient, stop: StopController, body: dict[str, Any]) -> ChatCompletion:
     """A create that stores nothing: the SDK's retries; raises ProviderError."""
     if stop.stopping():
         raise StopRequested()
@@ -166,7 +169,7 @@ def create_stored(client: APIClient, stop: StopController, body: dict[str, Any],
 
 def _lookup(
     client: APIClient, stop: StopController, marker: str, tries: int = 3
-) -> list[dict[str, Any]] | None:
+) -> list[ChatCompletion] | None:
     """The stored completions carrying `marker`, oldest first; None when the API could not say."""
     for attempt in range(1, tries + 1):
         try:
@@ -179,11 +182,11 @@ def _lookup(
     return None
 
 
-def _adopt(client: APIClient, found: list[dict[str, Any]], result: StoredCreate) -> None:
+def _adopt(client: APIClient, found: list[ChatCompletion], result: StoredCreate) -> None:
     """Keep the oldest copy the lookup found; delete the others."""
     result.answer, result.adopted, result.error = found[0], True, None
     result.unsettled, result.uncertain = True, False
-    result.removed, result.not_removed = remove(client, [c["id"] for c in found[1:]])
+    result.removed, result.not_removed = remove(client, [c.id for c in found[1:]])
 
 
 def _remove_copies(client: APIClient, marker: str, result: StoredCreate) -> None:
@@ -194,7 +197,7 @@ def _remove_copies(client: APIClient, marker: str, result: StoredCreate) -> None
         found = client.find_by_metadata(CREATE_MARKER_KEY, marker)
     except ProviderError:
         return
-    removed, not_removed = remove(client, [c["id"] for c in found if c["id"] != result.answer["id"]])
+    removed, not_removed = remove(client, [c.id for c in found if c.id != result.answer.id])
     result.removed += removed
     result.not_removed += not_removed
 
@@ -217,4 +220,4 @@ def sweep(client: APIClient, marker: str, keep: str | None) -> tuple[list[str], 
     """Delete every stored completion carrying `marker` but `keep`: (deleted, not deleted) IDs.
     Raises ProviderError when the lookup itself fails."""
     found = client.find_by_metadata(CREATE_MARKER_KEY, marker)
-    return remove(client, [c["id"] for c in found if c["id"] != keep])
+    return remove(client, [c.id for c in found if c.id != keep])

@@ -117,19 +117,17 @@ def main(argv: list[str]) -> int:
     except ProviderError as exc:
         print(f"cannot list stored completions: {exc.detail()}", file=sys.stderr)
         return 1
-    rows = []
+    rows: list[dict[str, Any]] = []
     for completion in completions:
-        marker = marker_of(completion.get("metadata"))
+        marker = marker_of(completion.metadata)
         if marker is None:
             continue
         status = "unknown"
         if args.state:
-            status = "tracked" if completion["id"] in ids else "leftover"
+            status = "tracked" if completion.id in ids else "leftover"
             if status == "leftover" and marker not in markers:
                 status = NO_STATE
-        rows.append(
-            {"id": completion["id"], "created": completion.get("created"), "marker": marker, "status": status}
-        )
+        rows.append({"id": completion.id, "created": completion.created, "marker": marker, "status": status})
 
     failed = 0
     if args.delete:

@@ -242,3 +242,94 @@ def test_reimport_of_completion_with_legacy_functions_and_other_settings_plans_n
         assert imported[name] == created[name], name
     code, result = ws.plan_exit_code()
     assert code == 0, result
+
+
+# JSON schemas written as `jsonencode` writes them (keys sorted, no whitespace) and as a heredoc
+# (keys in another order, indented), while the API keeps them in the order they were sent.
+REORDERED_RESOURCE = """
+resource "openai_chat_completion" "x" {
+  model    = "gpt-4o"
+  store    = true
+  messages = [{ role = "user", content = "Weather in Paris?" }]
+  tools = [{
+    type = "function"
+    function = {
+      name       = "get_weather"
+      parameters = jsonencode({ type = "object", required = ["city"], properties = { city = { type = "string", enum = ["Paris", "Rome"] } } })
+    }
+  }]
+  functions = [{
+    name       = "get_time"
+    parameters = <<-EOT
+      {
+        "type": "object",
+        "properties": { "tz": { "type": "string" } }
+      }
+    EOT
+  }]
+  response_format = {
+    type = "json_schema"
+    json_schema = {
+      name   = "weather"
+      schema = jsonencode({ type = "object", additionalProperties = false, properties = { summary = { type = "string" } } })
+    }
+  }
+}
+"""
+
+
+def test_import_of_json_schemas_in_another_key_order_plans_no_change(ws, local):
+    client = OpenAI(base_url=local.base_url, api_key="sk-local-test", max_retries=0)
+    completion = client.chat.completions.create(
+        model="gpt-4o",
+        store=True,
+        messages=[{"role": "user", "content": "Weather in Paris?"}],
+        tools=[
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_weather",
+                    # not jsonencode's order (keys sorted): type, properties, then required
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"city": {"type": "string", "enum": ["Paris", "Rome"]}},
+                        "required": ["city"],
+                    },
+                },
+            }
+        ],
+        functions=[
+            {"name": "get_time", "parameters": {"properties": {"tz": {"type": "string"}}, "type": "object"}}
+        ],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {
+                "name": "weather",
+                "schema": {
+                    "type": "object",
+                    "properties": {"summary": {"type": "string"}},
+                    "additionalProperties": False,
+                },
+            },
+        },
+    )
+    ws.write(header(local) + REORDERED_RESOURCE)
+    ws.init()
+    ws.run("import", "-no-color", "-input=false", ADDR, completion.id)
+    imported = ws.resource(ADDR)
+    # the state holds the API's text, which is not the configuration's
+    assert imported["tools"][0]["function"]["parameters"].startswith('{"type":"object","properties"')
+    assert imported["response_format"]["json_schema"]["schema"].startswith('{"type":"object","properties"')
+
+    code, result = ws.plan_exit_code()
+    assert code == 0, result
+    assert "No changes." in result.stdout
+
+    # a schema that means something else is another completion
+    ws.write(header(local) + REORDERED_RESOURCE.replace('"Rome"', '"Oslo"'))
+    code, result = ws.plan_exit_code()
+    assert code == 2, result
+    assert (
+        "# forces replacement" in result.stdout
+        and "Plan: 1 to add, 0 to change, 1 to destroy." in result.stdout
+    )

@@ -250,6 +250,7 @@ def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_
     assert out["total_tokens"] > 0
     assert out["content"] == REPLY + "What's the capital of France?"
     assert out["metadata"] == {"purpose": "lookup-example"}
+    assert out["response_model"] == "gpt-4o"
     assert len(out["ids"]) == 1 and list(out["answers"].values()) == [REPLY + "Name a mountain range."]
     assert out["messages"] == [
         {"role": "system", "content": "You are terse."},

@@ -42,7 +42,7 @@ def error(
     return handler
 
 
-def test_success_returns_the_completion_dict() -> None:
+def test_success_returns_the_sdk_model() -> None:
     seen: list[httpx2.Request] = []
 
     def handler(request: httpx2.Request) -> httpx2.Response:
@@ -59,7 +59,7 @@ def test_success_returns_the_completion_dict() -> None:
         )
 
     answer = client_with(handler).create_chat_completion(BODY)
-    assert answer["id"] == "chatcmpl-1"
+    assert isinstance(answer, openai.types.chat.ChatCompletion) and answer.id == "chatcmpl-1"
     assert seen[0].url.path == "/v1/chat/completions"
     assert json.loads(seen[0].content) == BODY
     assert seen[0].headers["authorization"] == f"Bearer {KEY}"
@@ -341,3 +341,66 @@ def test_only_credential_headers_count_as_secrets() -> None:
         },
     )
     assert s.secrets() == [KEY, "tok-0123456789"]
+
+
+# ---- pagination --------------------------------------------------------------------------------
+
+
+def paged_server(
+    total: int, *, report_has_more: bool = True
+) -> tuple[list[dict[str, Any]], Callable[..., Any]]:
+    """A list route over `total` stored completions honouring `limit` and `after`; the queries seen."""
+    seen: list[dict[str, Any]] = []
+    items = [
+        {"id": f"chatcmpl-{i}", "object": "chat.completion", "created": i, "model": "gpt-4o", "choices": []}
+        for i in range(total)
+    ]
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        query = dict(request.url.params)
+        seen.append(query)
+        start = 0
+        if "after" in query:
+            start = next(i for i, item in enumerate(items) if item["id"] == query["after"]) + 1
+        page = items[start : start + int(query["limit"])]
+        body: dict[str, Any] = {"object": "list", "data": page}
+        if report_has_more:
+            body["has_more"] = start + len(page) < total
+        return httpx2.Response(200, json=body)
+
+    return seen, handler
+
+
+def test_listing_follows_the_sdk_cursor_pages_with_even_page_sizes() -> None:
+    seen, handler = paged_server(10)
+    listing = client_with(handler).list_chat_completions(limit=7, page_size=3)
+    assert [c.id for c in listing.items] == [f"chatcmpl-{i}" for i in range(7)]
+    assert listing.has_more is True
+    # three pages of 3 (7 spread over the fewest pages of at most 3), each after the last item
+    assert [(q["limit"], q.get("after")) for q in seen] == [
+        ("3", None),
+        ("3", "chatcmpl-2"),
+        ("3", "chatcmpl-5"),
+    ]
+
+
+def test_listing_everything_stops_at_the_last_page() -> None:
+    seen, handler = paged_server(5)
+    items, has_more = client_with(handler).list_chat_completions(page_size=2, order="asc")
+    assert [c.id for c in items] == [f"chatcmpl-{i}" for i in range(5)] and has_more is False
+    assert [q.get("after") for q in seen] == [None, "chatcmpl-1", "chatcmpl-3"]
+    assert all(q["order"] == "asc" for q in seen)
+
+
+def test_listing_a_server_that_does_not_report_has_more_reads_until_an_empty_page() -> None:
+    seen, handler = paged_server(4, report_has_more=False)
+    listing = client_with(handler).list_chat_completions(page_size=2)
+    assert len(listing.items) == 4 and listing.has_more is False
+    assert len(seen) == 3  # the third page is empty
+
+
+def test_listing_a_limit_that_fits_one_page_asks_exactly_that() -> None:
+    seen, handler = paged_server(50)
+    listing = client_with(handler).list_chat_completions(limit=20, metadata={"team": "a"})
+    assert len(listing.items) == 20 and listing.has_more is True
+    assert len(seen) == 1 and seen[0]["limit"] == "20" and seen[0]["metadata[team]"] == "a"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from openai.types.chat import ChatCompletion
 
 from terraform_provider_openai import create
 from terraform_provider_openai.create import Interrupted, StopRequested, create_plain, create_stored
@@ -20,25 +21,28 @@ MARKER = "tfcm-test"
 BACKOFF = create.backoff  # the real one; tests below wait no time
 
 
-def completion(cid: str) -> dict[str, Any]:
-    return {"id": cid, "object": "chat.completion", "metadata": {CREATE_MARKER_KEY: MARKER}, "choices": []}
+def completion(cid: str) -> ChatCompletion:
+    """The SDK's typed answer, built as the SDK builds it from a response (without validation)."""
+    return ChatCompletion.construct(
+        id=cid, object="chat.completion", metadata={CREATE_MARKER_KEY: MARKER}, choices=[]
+    )
 
 
 class ScriptedClient:
-    """Each create attempt takes the next step: a completion dict to answer, or an error to raise
-    (after `stored` says whether the 'API' kept it)."""
+    """Each create attempt takes the next step: a completion to answer, or an error to raise
+    (after `stored` says whether the 'API' kept it). Answers are the SDK's models, as APIClient's."""
 
-    def __init__(self, steps: list[tuple[dict[str, Any] | ProviderError, bool]], max_retries: int = 2):
+    def __init__(self, steps: list[tuple[ChatCompletion | ProviderError, bool]], max_retries: int = 2):
         self.steps = list(steps)
         self.max_retries = max_retries
         self.bodies: list[dict[str, Any]] = []
-        self.stored: list[dict[str, Any]] = []
+        self.stored: list[ChatCompletion] = []
         self.lookups = 0
         self.deleted: list[str] = []
         self.fail_delete: set[str] = set()
         self.on_create: Callable[[], None] | None = None
 
-    def create_chat_completion_once(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create_chat_completion_once(self, body: dict[str, Any]) -> ChatCompletion:
         self.bodies.append(body)
         if self.on_create:
             self.on_create()
@@ -52,15 +56,15 @@ class ScriptedClient:
 
     create_chat_completion = create_chat_completion_once
 
-    def find_by_metadata(self, key: str, value: str) -> list[dict[str, Any]]:
+    def find_by_metadata(self, key: str, value: str) -> list[ChatCompletion]:
         self.lookups += 1
-        return [c for c in self.stored if c["metadata"].get(key) == value]
+        return [c for c in self.stored if (c.metadata or {}).get(key) == value]
 
     def delete_chat_completion(self, cid: str) -> bool:
         if cid in self.fail_delete:
             raise APIError(status=500, message="delete failed")
         self.deleted.append(cid)
-        self.stored = [c for c in self.stored if c["id"] != cid]
+        self.stored = [c for c in self.stored if c.id != cid]
         return True
 
 
@@ -92,16 +96,16 @@ def test_every_attempt_carries_the_marker_in_metadata() -> None:
 def test_a_500_after_the_api_stored_it_adopts_instead_of_creating_again() -> None:
     client = ScriptedClient([(server_error(), True), (completion("never"), True)])
     result = run(client)
-    assert result.adopted and result.answer is not None and result.answer["id"] == "chatcmpl-1"
+    assert result.adopted and result.answer is not None and result.answer.id == "chatcmpl-1"
     assert len(client.bodies) == 1  # no second create
-    assert [c["id"] for c in client.stored] == ["chatcmpl-1"]
+    assert [c.id for c in client.stored] == ["chatcmpl-1"]
 
 
 def test_a_timeout_that_stored_nothing_is_sent_again_with_the_same_marker() -> None:
     timeout = TransportError("timed out", timed_out=True)
     client = ScriptedClient([(timeout, False), (completion("x"), True)])
     result = run(client)
-    assert result.answer is not None and result.answer["id"] == "chatcmpl-2" and not result.adopted
+    assert result.answer is not None and result.answer.id == "chatcmpl-2" and not result.adopted
     assert len(client.bodies) == 2 and client.bodies[0] == client.bodies[1]
     assert client.lookups == 2  # before the retry, and the sweep after the answer
     assert result.unsettled  # the first attempt might still be stored later
@@ -114,7 +118,7 @@ def test_copies_stored_by_uncertain_attempts_are_deleted_when_the_answer_comes()
     result = run(client)
     assert result.answer is not None
     assert client.deleted == ["late"] and result.removed == ["late"]
-    assert [c["id"] for c in client.stored] == [result.answer["id"]]
+    assert [c.id for c in client.stored] == [result.answer.id]
 
 
 def test_a_rate_limit_is_retried_without_a_lookup() -> None:
@@ -159,7 +163,7 @@ def test_extra_copies_found_at_adoption_are_deleted_and_failures_named() -> None
     client.fail_delete = {"dup-b"}
     result = run(client)
     assert result.adopted and result.answer is not None
-    assert result.answer["id"] == "dup-a"  # the oldest copy is kept
+    assert result.answer.id == "dup-a"  # the oldest copy is kept
     assert result.removed == ["chatcmpl-1"] and result.not_removed == ["dup-b"]
 
 
@@ -246,7 +250,7 @@ def test_an_answer_that_cannot_be_read_is_uncertain_not_a_crash() -> None:
 
     client.create_chat_completion_once = garbled  # type: ignore[method-assign]
     result = run(client)
-    assert result.adopted and result.answer is not None and result.answer["id"] == "chatcmpl-1"
+    assert result.adopted and result.answer is not None and result.answer.id == "chatcmpl-1"
     assert len(client.bodies) == 1
 
 

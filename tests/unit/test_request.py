@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from openai.types.chat import ChatCompletion, ChatCompletionStoreMessage
+
 from terraform_provider_openai.request import build_request, message_values, settings_from_stored
 
 PARAMS = json.dumps({"type": "object", "properties": {"q": {"type": "string"}}})
@@ -123,24 +125,26 @@ def test_settings_from_stored_drop_api_defaults() -> None:
         "stop": "\n",
         "logit_bias": {},
     }
-    values = settings_from_stored(stored, drop_defaults=True)
+    completion = ChatCompletion.construct(id="chatcmpl-1", **stored)  # settings are the SDK's extras
+    values = settings_from_stored(completion, drop_defaults=True)
     assert values["temperature"] is None and values["n"] is None and values["service_tier"] is None
     assert values["top_p"] == 0.5
     assert values["tool_choice"] == "t" and values["function_call"] == "f"
     assert values["tools"][0]["function"]["parameters"] == '{"type":"object"}'
     assert values["response_format"] is None
     assert values["stop"] == ["\n"] and values["logit_bias"] is None
-    kept = settings_from_stored(stored, drop_defaults=False)
+    kept = settings_from_stored(completion, drop_defaults=False)
     assert kept["temperature"] == 1.0 and kept["response_format"] == {"type": "text", "json_schema": None}
 
 
 def test_message_values_of_a_stored_message() -> None:
     value = message_values(
-        {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
-        }
+        ChatCompletionStoreMessage.construct(
+            id="m1",
+            role="assistant",
+            content=None,
+            tool_calls=[{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        )
     )
     assert value == {
         "role": "assistant",
@@ -150,3 +154,13 @@ def test_message_values_of_a_stored_message() -> None:
         "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
         "tool_call_id": None,
     }
+
+
+def test_message_values_read_the_fields_the_sdk_does_not_declare() -> None:
+    # the SDK types a stored message as an assistant message: `name` and `tool_call_id` are extras
+    tool = ChatCompletionStoreMessage.construct(id="m2", role="tool", content="42", tool_call_id="c")
+    named = ChatCompletionStoreMessage.construct(
+        id="m3", role="function", content=None, name="f", function_call=None
+    )
+    assert message_values(tool)["tool_call_id"] == "c" and message_values(tool)["role"] == "tool"
+    assert message_values(named)["name"] == "f" and message_values(named)["function_call"] is None

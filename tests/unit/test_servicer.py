@@ -3,10 +3,13 @@ Terraform sends them: plans for create, update, replace and destroy; applies; va
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import msgpack
 import pytest
+from openai.types.chat import ChatCompletion
 from tf.gen import tfplugin_pb2 as pb
 
 from terraform_provider_openai.framework.schema import encode_state
@@ -22,14 +25,14 @@ from terraform_provider_openai.resources.chat_completion import ChatCompletionRe
 TYPE = "openai_chat_completion"
 SCHEMA = ChatCompletionResource.get_schema()
 CONFIG = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.7}
-ANSWER = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 1700000000,
-    "model": "gpt-4o-2024-08-06",
-    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "hello"}}],
-    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-}
+ANSWER = ChatCompletion.construct(
+    id="chatcmpl-1",
+    object="chat.completion",
+    created=1700000000,
+    model="gpt-4o-2024-08-06",
+    choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "hello"}}],
+    usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+)
 
 
 class FakeClient:
@@ -39,7 +42,7 @@ class FakeClient:
     def ensure_ready(self) -> None:
         pass
 
-    def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create_chat_completion(self, body: dict[str, Any]) -> ChatCompletion:
         self.bodies.append(body)
         return ANSWER
 
@@ -183,7 +186,7 @@ def test_destroy_plan_and_apply(servicer: ProviderServicer) -> None:
 
 def test_failed_create_returns_no_state() -> None:
     class Failing(FakeClient):
-        def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        def create_chat_completion(self, body: dict[str, Any]) -> ChatCompletion:
             from terraform_provider_openai.errors import APIError
 
             raise APIError(status=400, message="bad", type="invalid_request_error", param="messages")
@@ -205,7 +208,7 @@ def test_failed_create_returns_no_state() -> None:
 
 def test_unexpected_exception_becomes_a_diagnostic() -> None:
     class Broken(FakeClient):
-        def create_chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        def create_chat_completion(self, body: dict[str, Any]) -> ChatCompletion:
             raise RuntimeError("boom")
 
     provider = OpenAIProvider()
@@ -238,3 +241,43 @@ def test_validate_reports_errors_and_skips_refined_unknowns(servicer: ProviderSe
         pb.ValidateResourceConfig.Request(type_name=TYPE, config=config), None
     )
     assert list(resp.diagnostics) == []
+
+
+def test_the_same_request_written_another_way_plans_no_change(servicer: ProviderServicer) -> None:
+    # as an import records it: the dated snapshot, the schema's keys in the API's order
+    imported = '{"properties":{"q":{"type":"string"}},"type":"object"}'
+    configured = '{"type": "object", "properties": {"q": {"type": "string"}}}'  # jsonencode sorts keys
+
+    def tool(parameters: str) -> list[dict[str, Any]]:
+        function = {"name": "f", "description": None, "parameters": parameters, "strict": None}
+        return [{"type": "function", "function": function}]
+
+    prior = {**created_state(servicer), "model": "gpt-4o-2024-08-06", "tools": tool(imported)}
+    resp = plan(servicer, prior, {**CONFIG, "tools": tool(configured)})
+    assert not resp.requires_replace
+    planned = decoded(resp.planned_state)
+    assert (
+        planned["model"] == "gpt-4o-2024-08-06" and planned["tools"][0]["function"]["parameters"] == imported
+    )
+    assert planned == decoded(dv(prior))  # nothing changes: Terraform shows no diff
+
+    # another schema is another request
+    changed = tool(configured.replace('"string"', '"number"'))
+    assert replaced(plan(servicer, prior, {**CONFIG, "tools": changed})) == {"tools"}
+
+
+def test_a_state_of_schema_version_0_upgrades_unchanged(servicer: ProviderServicer) -> None:
+    # raw JSON states as the provider at schema version 0 wrote them (tests/e2e/data/schema0.tfstate)
+    path = Path(__file__).parents[1] / "e2e" / "data" / "schema0.tfstate"
+    for resource in json.loads(path.read_text())["resources"]:
+        [instance] = resource["instances"]
+        raw = json.dumps(instance["attributes"])
+        resp = servicer.UpgradeResourceState(
+            pb.UpgradeResourceState.Request(
+                type_name=TYPE, version=instance["schema_version"], raw_state=pb.RawState(json=raw.encode())
+            ),
+            None,
+        )
+        assert not resp.diagnostics, (resource["name"], resp.diagnostics)
+        # every value as it was (numbers compared as the wire carries them: exact decimals)
+        assert decoded(resp.upgraded_state) == decoded(dv(instance["attributes"])), resource["name"]

@@ -17,3 +17,8 @@ output "content" {
 output "metadata" {
   value = data.openai_chat_completion.example.metadata
 }
+
+# The model that answered, under the same name as on the resource (`response_model`).
+output "response_model" {
+  value = data.openai_chat_completion.example.response_model
+}

@@ -19,7 +19,7 @@ _SCHEMA = Schema(
         attribute(
             "completion_id", String(), "ID of a stored chat completion (`chatcmpl-...`).", required=True
         ),
-        *[a for a in output_attributes("model") if a.name != "id"],
+        *[a for a in output_attributes() if a.name != "id"],
         attribute("id", String(), "The completion's ID (same as `completion_id`).", computed=True),
         attribute("metadata", Map(String()), "The completion's metadata.", computed=True),
         attribute(
@@ -65,8 +65,8 @@ class ChatCompletionDataSource(DataSourceBase):
             return None
         return {
             "completion_id": completion_id,
-            **completion_outputs(stored, "model"),
-            "metadata": user_metadata(stored.get("metadata")),
+            **completion_outputs(stored),
+            "metadata": user_metadata(stored.metadata),
             "store": True,
             **settings_from_stored(stored, drop_defaults=False),
         }

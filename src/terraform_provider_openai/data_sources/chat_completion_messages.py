@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tf.schema import Schema
 from tf.utils import Diagnostics
@@ -12,7 +12,11 @@ from terraform_provider_openai.framework.resource import Context, DataSourceBase
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Bool, List, Number, Object, String
 from terraform_provider_openai.outputs import FUNCTION_CALL, TOOL_CALL
+from terraform_provider_openai.request import message_values
 from terraform_provider_openai.validation import Checker, validate_listing
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionStoreMessage
 
 _MESSAGE = Object(
     {
@@ -22,6 +26,7 @@ _MESSAGE = Object(
         "name": String(),
         "tool_calls": List(TOOL_CALL),
         "function_call": FUNCTION_CALL,
+        "tool_call_id": String(),
     }
 )
 
@@ -36,7 +41,9 @@ _SCHEMA = Schema(
         attribute(
             "messages",
             List(_MESSAGE),
-            "The messages the completion was made from: `id`, `role`, `content`, `name`, `tool_calls`, `function_call`.",
+            "The messages the completion was made from: `id`, `role`, `content`, `name`, `tool_calls` "
+            "(`[{ id, type, function = { name, arguments } }]`), `function_call` (`{ name, arguments }` or "
+            "null) and `tool_call_id`, shaped as the resource's `messages`.",
             computed=True,
         ),
         attribute("has_more", Bool(), "Whether more messages follow beyond `limit`.", computed=True),
@@ -45,19 +52,10 @@ _SCHEMA = Schema(
 )
 
 
-def _message(m: dict[str, Any]) -> dict[str, Any]:
-    fc = m.get("function_call")
-    return {
-        "id": m.get("id"),
-        "role": m.get("role"),
-        "content": m.get("content"),
-        "name": m.get("name"),
-        "tool_calls": [
-            {"id": c.get("id"), "type": c.get("type", "function"), "function": c.get("function")}
-            for c in m.get("tool_calls") or []
-        ],
-        "function_call": fc if isinstance(fc, dict) else None,
-    }
+def _message(m: ChatCompletionStoreMessage) -> dict[str, Any]:
+    """The resource's `messages` element, with the message's ID; no tool call is an empty list."""
+    values = message_values(m)
+    return {"id": m.id, **values, "tool_calls": values["tool_calls"] or []}
 
 
 class ChatCompletionMessagesDataSource(DataSourceBase):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tf.schema import Schema
 from tf.utils import Diagnostics
@@ -13,23 +13,17 @@ from terraform_provider_openai.framework.resource import Context, DataSourceBase
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Bool, List, Map, Number, Object, String
 from terraform_provider_openai.marker import user_metadata
-from terraform_provider_openai.outputs import CHOICE, USAGE, completion_outputs
+from terraform_provider_openai.outputs import completion_outputs, output_attributes
 from terraform_provider_openai.validation import Checker, validate_listing
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletion
 
 DEFAULT_LIMIT = 20
 
-_ITEM = Object(
-    {
-        "id": String(),
-        "created": Number(),
-        "model": String(),
-        "metadata": Map(String()),
-        "content": String(),
-        "finish_reason": String(),
-        "usage": USAGE,
-        "choices": List(CHOICE),
-    }
-)
+# Each completion found carries the same outputs as the resource and `openai_chat_completion`
+# (same names, same shapes), plus its metadata.
+_ITEM = Object({**{a.name: a.type for a in output_attributes()}, "metadata": Map(String())})
 
 _SCHEMA = Schema(
     attributes=[
@@ -58,8 +52,9 @@ _SCHEMA = Schema(
         attribute(
             "chat_completions",
             List(_ITEM),
-            "The completions found: `id`, `created`, `model`, `metadata`, `content`, `finish_reason`, "
-            "`usage` and `choices` (shaped as the resource's).",
+            "The completions found, each with the outputs of the resource under the same names: `id`, "
+            "`created`, `response_model`, `system_fingerprint`, `choices`, `content`, `finish_reason`, "
+            "`message`, `usage`; and `metadata`.",
             computed=True,
         ),
         attribute("has_more", Bool(), "Whether more completions match beyond `limit`.", computed=True),
@@ -72,18 +67,8 @@ _SCHEMA = Schema(
 )
 
 
-def _item(stored: dict[str, Any]) -> dict[str, Any]:
-    out = completion_outputs(stored, "model")
-    return {
-        "id": out["id"],
-        "created": out["created"],
-        "model": out["model"],
-        "metadata": user_metadata(stored.get("metadata")),
-        "content": out["content"],
-        "finish_reason": out["finish_reason"],
-        "usage": out["usage"],
-        "choices": out["choices"],
-    }
+def _item(stored: ChatCompletion) -> dict[str, Any]:
+    return {**completion_outputs(stored), "metadata": user_metadata(stored.metadata)}
 
 
 class ChatCompletionsDataSource(DataSourceBase):

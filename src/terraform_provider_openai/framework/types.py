@@ -182,4 +182,15 @@ class Object(TfType):
         return f'["object",{{{attrs}}}]'.encode()
 
 
-__all__ = ["Bool", "ExactFloat", "List", "Map", "Number", "Object", "String", "Unknown"]
+def contains_unknown(value: Any) -> bool:
+    """True when the value, or anything inside it, is not known yet (comes from another resource)."""
+    if value is Unknown:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+__all__ = ["Bool", "ExactFloat", "List", "Map", "Number", "Object", "String", "Unknown", "contains_unknown"]

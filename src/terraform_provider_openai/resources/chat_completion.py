@@ -22,10 +22,11 @@ from tf.utils import Diagnostics
 from terraform_provider_openai.client import APIClient
 from terraform_provider_openai.create import create_plain, create_stored, remove, sweep
 from terraform_provider_openai.errors import NotFoundError, ProviderError
+from terraform_provider_openai.fields import BY_NAME, FIELDS
 from terraform_provider_openai.framework import stop
 from terraform_provider_openai.framework.resource import Context, PlanContext, ResourceBase, State
-from terraform_provider_openai.framework.schema import NestedAttribute, attribute
-from terraform_provider_openai.framework.types import Bool, Map, String, Unknown
+from terraform_provider_openai.framework.schema import attribute
+from terraform_provider_openai.framework.types import Map, String
 from terraform_provider_openai.marker import (
     CREATE_MARKER_KEY,
     PRIVATE_MARKER,
@@ -35,45 +36,13 @@ from terraform_provider_openai.marker import (
     user_metadata,
 )
 from terraform_provider_openai.outputs import completion_outputs, output_attributes
-from terraform_provider_openai.request import (
-    API_DEFAULTS,
-    build_request,
-    message_attributes,
-    message_values,
-    request_attributes,
-    settings_from_stored,
-)
+from terraform_provider_openai.request import build_request, message_values, settings_from_stored
 from terraform_provider_openai.validation import METADATA_MAX_PAIRS, validate_request
-
-MODEL_OUTPUT = "response_model"
 
 
 def _schema() -> Schema:
     inputs = [
-        attribute("model", String(), "ID of the model to use, such as `gpt-4o`.", required=True),
-        NestedAttribute(
-            "messages",
-            message_attributes(),
-            description="The conversation so far, in order: `[{ role, content, name, function_call, tool_calls, tool_call_id }]`.",
-            required=True,
-        ),
-        *request_attributes(),
-        attribute(
-            "store",
-            Bool(),
-            "Store the completion at the API (Chat Completions store) so it can be looked up, listed, "
-            "updated and deleted. Destroying the resource deletes the stored completion.",
-            optional=True,
-        ),
-        attribute(
-            "metadata",
-            Map(String()),
-            "Key-value pairs (keys up to 64 characters, values up to 512) kept with a stored completion "
-            "and usable as list filters: up to 16, or 15 with `store = true` (the provider keeps one for "
-            f"its create marker, `{CREATE_MARKER_KEY}`, which is reserved). Changing it updates the "
-            "completion in place.",
-            optional=True,
-        ),
+        *(f.attribute() for f in FIELDS),
         attribute(
             "keepers",
             Map(String()),
@@ -83,7 +52,7 @@ def _schema() -> Schema:
     ]
     return Schema(
         version=0,
-        attributes=inputs + output_attributes(MODEL_OUTPUT),
+        attributes=inputs + output_attributes(),
         description="Generates an OpenAI chat completion once and keeps the answer in state. Any input "
         "change generates a new completion, except `metadata`, which is updated in place.",
     )
@@ -92,20 +61,6 @@ def _schema() -> Schema:
 _SCHEMA = _schema()
 INPUTS = {a.name for a in _SCHEMA.attributes if not a.computed}
 OUTPUTS = {a.name for a in _SCHEMA.attributes if a.computed}
-
-
-def _same_input(name: str, prior: Any, planned: Any) -> bool:
-    """Whether a changed input still describes the same request (no new completion needed)."""
-    if prior is Unknown or planned is Unknown:
-        return False
-    if name in API_DEFAULTS:
-        default = API_DEFAULTS[name]
-        return (default if prior is None else prior) == (default if planned is None else planned)
-    if name == "model" and isinstance(prior, str) and isinstance(planned, str):
-        # an import records the dated snapshot the API answered with (gpt-4o-2024-08-06);
-        # a configuration naming its alias (gpt-4o) asks for the same model
-        return prior.startswith(planned + "-") and prior[len(planned) + 1 : len(planned) + 2].isdigit()
-    return False
 
 
 #: Added to a failed create's longest possible duration before its late copies are no longer expected.
@@ -165,8 +120,14 @@ class ChatCompletionResource(ResourceBase):
         for name in ctx.changed_fields:
             if name in OUTPUTS or name == "metadata":
                 continue
-            if name == "keepers" or not _same_input(name, prior.get(name), planned.get(name)):
+            before, after = prior.get(name), planned.get(name)
+            if name == "keepers" or not BY_NAME[name].same(before, after):
                 replace.add(name)
+            elif before is not None and after is not None:
+                # The same request written another way (JSON keys in another order, a model alias
+                # for the recorded snapshot): keep the state's value, so nothing shows as changed.
+                # Terraform accepts the prior value for a configured attribute when both are set.
+                planned[name] = before
         ctx.requires_replace = replace
         return planned
 
@@ -183,7 +144,7 @@ class ChatCompletionResource(ResourceBase):
             except ProviderError as exc:
                 ctx.diagnostics.add_error("Create Chat Completion Error", exc.detail())
                 return None
-            return {**planned, **completion_outputs(answer, MODEL_OUTPUT)}
+            return {**planned, **completion_outputs(answer)}
 
         if len(planned.get("metadata") or {}) >= METADATA_MAX_PAIRS:
             # only possible when `store` was unknown at plan time
@@ -206,10 +167,10 @@ class ChatCompletionResource(ResourceBase):
                 ctx.diagnostics.add_warning(
                     "Stored Chat Completion Adopted",
                     f"The API failed to answer the create but had stored the completion "
-                    f"{outcome.answer.get('id')}: it was found by its create marker ({marker}) and is "
+                    f"{outcome.answer.id}: it was found by its create marker ({marker}) and is "
                     "kept instead of creating another one.",
                 )
-            return {**planned, **completion_outputs(outcome.answer, MODEL_OUTPUT)}
+            return {**planned, **completion_outputs(outcome.answer)}
         error = outcome.error or ProviderError("The completion could not be created.")
         if not outcome.uncertain:
             ctx.diagnostics.add_error("Create Chat Completion Error", error.detail())
@@ -260,7 +221,7 @@ class ChatCompletionResource(ResourceBase):
                 _report_removed(ctx, marker, removed, not_removed)
                 if not _still_unsettled(ctx.private) and not not_removed:
                     ctx.private = {PRIVATE_MARKER: marker}
-        remote = user_metadata(stored.get("metadata"))
+        remote = user_metadata(stored.metadata)
         metadata = current.get("metadata")
         if remote != (metadata or {}):
             metadata = dict(remote)
@@ -279,14 +240,14 @@ class ChatCompletionResource(ResourceBase):
         if not found:
             return current  # nothing stored (yet): the tainted instance is replaced at the next apply
         adopted = found[0]
-        _report_removed(ctx, marker, *remove(client, [c["id"] for c in found[1:]]))
+        _report_removed(ctx, marker, *remove(client, [c.id for c in found[1:]]))
         ctx.diagnostics.add_warning(
             "Stored Chat Completion Adopted",
-            f"The create that failed earlier had stored the completion {adopted.get('id')} (found by "
+            f"The create that failed earlier had stored the completion {adopted.id} (found by "
             f"its create marker {marker}); it is now tracked in state. The instance stays tainted, so "
             "the next apply replaces it; run `terraform untaint` first to keep this completion instead.",
         )
-        return {**current, **completion_outputs(adopted, MODEL_OUTPUT)}
+        return {**current, **completion_outputs(adopted)}
 
     # ---- update ------------------------------------------------------------------------------
     def update(self, ctx: Context, prior: State, planned: State) -> State | None:
@@ -357,15 +318,15 @@ class ChatCompletionResource(ResourceBase):
         except ProviderError as exc:
             ctx.diagnostics.add_error("Import Chat Completion Error", exc.detail())
             return None
-        marker = marker_of(stored.get("metadata"))
+        marker = marker_of(stored.metadata)
         if marker is not None:
             ctx.private = {PRIVATE_MARKER: marker}
         return {
-            "model": stored.get("model"),
+            "model": stored.model,
             "messages": [message_values(m) for m in messages],
             **settings_from_stored(stored, drop_defaults=True),
             "store": True,
-            "metadata": user_metadata(stored.get("metadata")) or None,
+            "metadata": user_metadata(stored.metadata) or None,
             "keepers": None,
-            **completion_outputs(stored, MODEL_OUTPUT),
+            **completion_outputs(stored),
         }
