@@ -156,7 +156,9 @@ def test_chat_completions_lists_filters_and_follows_pages(ws, local):
     item = everything["chat_completions"][0]
     assert item["content"].startswith("Local reply to: item ")
     assert item["message"]["content"] == item["content"] and item["message"]["role"] == "assistant"
-    assert item["system_fingerprint"] and item["response_model"] == "gpt-4o"
+    # items 0-4 ask for gpt-4o, 5-7 for gpt-4o-mini (created in the same second: any order)
+    index = int(item["content"].removeprefix("Local reply to: item ").split()[0])
+    assert item["system_fingerprint"] and item["response_model"] == ("gpt-4o" if index < 5 else "gpt-4o-mini")
     assert item["choices"][0]["message"][0]["content"] == item["content"]
     assert item["finish_reason"] == "stop"
     assert item["usage"]["total_tokens"] > 0
