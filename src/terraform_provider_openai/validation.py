@@ -45,7 +45,8 @@ def _unknown(value: Any) -> bool:
     return value is Unknown
 
 
-def _label(path: Path) -> str:
+def attribute_label(path: Path) -> str:
+    """An attribute path as diagnostics name it: `messages[1].content`, `metadata[team]`."""
     out = ""
     for step in path:
         if isinstance(step, tuple):
@@ -93,7 +94,7 @@ def report(diags: Diagnostics, violations: list[rules.Violation], root: Any = No
     it the right lines. The full location is in the summary and the detail."""
     for violation in violations:
         path = attribute_path(violation.path, root)
-        label = _label(path)
+        label = attribute_label(path)
         diags.add_error(f"Invalid {label}", violation.text(label), path=path[:1])
 
 
