@@ -21,7 +21,7 @@ from terraform_provider_openai.framework.types import (
     String,
     Unknown,
 )
-from terraform_provider_openai.rules import NotJSON
+from terraform_provider_openai.rules import INT64_MAX, INT64_MIN, NotJSON
 
 # Scalar settings: (name, type, description, integer?)
 SETTINGS: list[tuple[str, Any, str, bool]] = [
@@ -242,7 +242,8 @@ def _int(value: Any) -> Any:
     if isinstance(value, ExactFloat):
         exact = Decimal(value.text)
         return int(exact) if exact == exact.to_integral_value() else value
-    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) <= 2**63 else value
+    whole = isinstance(value, float) and value.is_integer() and INT64_MIN <= value <= INT64_MAX
+    return int(value) if whole else value
 
 
 def _json(text: Any) -> Any:

@@ -12,7 +12,7 @@ MODULE_SOURCE_PLACEHOLDER = "path/to/modules/chat_completion"
 # The README's metadata example elides its conversation; a user writes one there (the module refuses
 # an empty `messages`, as the API does). The tests fill it with this message.
 ELIDED_MESSAGES = re.compile(r"messages = \[\s*# \.\.\. messages \.\.\.\s*\]")
-FILLED_MESSAGES = "messages = [{ role = \"user\", content = \"What's the capital of Peru?\" }]"
+FILLED_MESSAGES = 'messages = [{ role = "user", content = "What\'s the capital of Peru?" }]'
 
 _FENCE = re.compile(r"^```hcl[ \t]*\n(.*?)^```", re.M | re.S)
 _HEADING = re.compile(r"^#+ +(.*)$", re.M)
