@@ -61,7 +61,8 @@ METADATA_MAX_PAIRS = 16
 METADATA_MAX_PAIRS_STORED = METADATA_MAX_PAIRS - 1
 METADATA_MAX_KEY_LENGTH = 64
 METADATA_MAX_VALUE_LENGTH = 512
-#: "A max of 128 functions are supported" (the API reference, for `tools`; the spec for `functions`).
+#: "A max of 128 functions are supported" (the API reference, for `tools`; the spec's maxItems for
+#: `functions`).
 MAX_FUNCTIONS = 128
 MAX_STOP_SEQUENCES = 4
 #: A page of a list call.
@@ -748,7 +749,7 @@ def _metadata_rules(param: str) -> list[Rule]:
             param,
             MaxPairs(METADATA_MAX_PAIRS),
             "api-doc",
-            "Metadata: 'up to 16 key-value pairs'",
+            "API reference, Metadata: a set number of key-value pairs",
         ),
         Rule(
             param,
@@ -761,7 +762,7 @@ def _metadata_rules(param: str) -> list[Rule]:
             param,
             KeyMaxLength(METADATA_MAX_KEY_LENGTH),
             "api-doc",
-            "'Keys are strings with a maximum length of 64 characters'",
+            "API reference, Metadata: keys are strings with a maximum length",
         ),
         Rule(
             f"{param}.*",
@@ -774,7 +775,7 @@ def _metadata_rules(param: str) -> list[Rule]:
             f"{param}.*",
             MaxLength(METADATA_MAX_VALUE_LENGTH),
             "api-doc",
-            "'Values are strings with a maximum length of 512 characters'",
+            "API reference, Metadata: values are strings with a maximum length",
             message="{label} values may be at most {limit} characters; the value of {key!r} has {length}.",
         ),
     ]
@@ -959,7 +960,8 @@ CREATE: tuple[Rule, ...] = (
         "tools",
         MaxItems(MAX_FUNCTIONS),
         "api-doc",
-        "'A max of 128 functions are supported'; the server had no limit and let 129 tools through",
+        "API reference, tools: 'a max of ... functions are supported'; the server had no limit and let "
+        "one more through",
         message="{label} may hold at most {limit} tools, got {count}.",
     ),
     Rule(
@@ -1097,7 +1099,7 @@ CREATE: tuple[Rule, ...] = (
         "logit_bias.*",
         Range(-100, 100, integer=True),
         "api-doc",
-        "'an associated bias value from -100 to 100'",
+        "API reference: 'an associated bias value from' the bounds",
     ),
     Rule("reasoning_effort", OneOf(REASONING_EFFORTS), "spec"),
     Rule("service_tier", OneOf(SERVICE_TIERS), "spec"),
@@ -1124,7 +1126,7 @@ CREATE: tuple[Rule, ...] = (
         "metadata",
         MaxPairs(METADATA_MAX_PAIRS_STORED),
         "provider",
-        "the provider's create marker takes one of the 16 pairs (on the wire, the 16-pair limit counts it)",
+        "the provider's create marker takes one of the pairs (on the wire, the API's limit counts it)",
         when=_STORED,
         message=f"{{label}} may hold at most {{limit}} key-value pairs with `store = true` (the API allows "
         f"{METADATA_MAX_PAIRS}; the provider adds {CREATE_MARKER_KEY!r} to make the create exactly-once), "
@@ -1163,7 +1165,7 @@ LIST: tuple[Rule, ...] = (
         "limit",
         Range(1, LIST_MAX_LIMIT, integer=True),
         "api-behaviour",
-        "a page holds 1 to 100",
+        "a page holds at most LIST_MAX_LIMIT items",
         scope="wire",
     ),
     *_metadata_rules("metadata"),
