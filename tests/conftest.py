@@ -38,5 +38,5 @@ def ws(tf_home: TerraformHome, tmp_path: Path) -> Workspace:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if any(f"tests/{d}/" in str(item.fspath) for d in ("e2e", "module", "examples")):
+        if any(f"tests/{d}/" in str(item.fspath) for d in ("e2e", "module", "examples", "agreement")):
             item.add_marker(pytest.mark.e2e)

@@ -6,14 +6,10 @@
 # proxies). The provider treats "absent" and "the API default" as the same input, so switching
 # between them never plans a new completion.
 
-locals {
-  # An empty `messages` list creates nothing: the outputs are null and the `check` below warns.
-  # (The seed README's `storable_chat_with_metadata` example passes `messages = [ # ... ]`.)
-  create = length(var.messages) > 0
-}
-
 resource "openai_chat_completion" "this" {
-  count = local.create ? 1 : 0
+  # One completion; `count` keeps the address `openai_chat_completion.this[0]` that states of earlier
+  # versions (which created none for an empty `messages`, now refused) hold.
+  count = 1
 
   model    = var.model
   messages = var.messages
@@ -43,8 +39,8 @@ resource "openai_chat_completion" "this" {
     # Rules that involve two inputs (variable validations may only refer to their own variable
     # before Terraform 1.9).
     precondition {
-      condition     = var.function_call == null || var.functions != null
-      error_message = "function_call needs functions: set functions or leave function_call null."
+      condition     = var.function_call == null ? true : (var.function_call == "none" || var.functions != null)
+      error_message = "function_call needs functions (except \"none\"): set functions or leave function_call null."
     }
     precondition {
       condition     = var.function_call == null ? true : (contains(["none", "auto"], var.function_call) ? true : contains(var.functions == null ? [] : [for f in var.functions : f.name], var.function_call))
@@ -52,7 +48,7 @@ resource "openai_chat_completion" "this" {
     }
     precondition {
       condition     = var.store && var.metadata != null ? length(var.metadata) <= 15 : true
-      error_message = "With store = true, metadata may hold at most 15 key-value pairs: the provider adds terraform_create_marker to make the create exactly-once."
+      error_message = "metadata may hold at most 15 key-value pairs with store = true: the provider adds terraform_create_marker to make the create exactly-once."
     }
     precondition {
       condition     = var.tool_choice == null ? true : (var.tool_choice == "none" || var.tools != null)
@@ -62,12 +58,5 @@ resource "openai_chat_completion" "this" {
       condition     = var.tool_choice == null ? true : (contains(["none", "auto", "required"], var.tool_choice) ? true : contains(var.tools == null ? [] : [for t in var.tools : t.function.name], var.tool_choice))
       error_message = "tool_choice names a function that is not in tools."
     }
-  }
-}
-
-check "messages_not_empty" {
-  assert {
-    condition     = local.create
-    error_message = "messages is empty: no chat completion is created (every output is null)."
   }
 }

@@ -1,4 +1,4 @@
-# Every output is null when `messages` is empty (no completion is created).
+# The outputs of the one completion (`openai_chat_completion.this[0]`).
 
 output "id" {
   description = "The ID of the chat completion"

@@ -1,5 +1,8 @@
 # Inputs of the module. Every rule the Chat Completions API states is checked here, at plan time,
-# before anything is sent. Validations must tolerate null: HCL's `||` and `&&` evaluate both
+# before anything is sent: the rules of the provider's rule table (src/terraform_provider_openai/
+# rules.py), held to it by the shared agreement cases (tests/agreement). Where this file repeats a
+# limit of the table (the name pattern ^[a-zA-Z0-9_-]{1,64}$, 128 functions, 4 stop sequences, 16
+# metadata pairs, the 10485760-character strings, the 64-bit integers), the table is the source. Validations must tolerate null: HCL's `||` and `&&` evaluate both
 # sides, so null guards use conditional expressions (`x == null ? true : ...`), whose unselected
 # branch is never an error, or try()/can().
 
@@ -12,10 +15,15 @@ variable "model" {
     condition     = length(trimspace(var.model)) > 0
     error_message = "model must not be empty: name a model such as \"gpt-4o\"."
   }
+  validation {
+    # C0/C1 control characters, DEL, zero-width and bidirectional formatting characters
+    condition     = !can(regex("[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}\\x{FEFF}]", var.model)) && trimspace(var.model) == var.model
+    error_message = "model must not contain control characters or invisible (zero-width, bidirectional) characters, nor start or end with whitespace."
+  }
 }
 
 variable "messages" {
-  description = "A list of messages comprising the conversation context: `{ role, content, name, function_call = { name, arguments }, tool_calls = [{ id, type, function = { name, arguments } }], tool_call_id }`. An empty list creates no chat completion (a `check` warns)."
+  description = "A list of messages comprising the conversation context: `{ role, content, name, function_call = { name, arguments }, tool_calls = [{ id, type, function = { name, arguments } }], tool_call_id }`: at least one."
   type = list(object({
     role          = string
     content       = optional(string)
@@ -31,6 +39,10 @@ variable "messages" {
   nullable = false
 
   validation {
+    condition     = length(var.messages) > 0
+    error_message = "messages must contain at least one message."
+  }
+  validation {
     condition     = alltrue([for m in var.messages : contains(["system", "developer", "user", "assistant", "function", "tool"], m.role)])
     error_message = "Each message's role must be one of: system, developer, user, assistant, function, tool."
   }
@@ -39,12 +51,17 @@ variable "messages" {
     error_message = "A message with role \"function\" needs `name` (the name of the function whose result it carries)."
   }
   validation {
-    condition     = alltrue([for m in var.messages : m.name == null ? true : (m.role == "function" ? can(regex("^[a-zA-Z0-9_-]{1,64}$", m.name)) : length(m.name) > 0)])
-    error_message = "A message's `name` must not be empty; for role \"function\" it is a function name: 1 to 64 letters, digits, underscores or dashes."
+    condition     = alltrue([for m in var.messages : m.name == null ? true : (m.role == "function" ? can(regex("^[a-zA-Z0-9_-]{1,64}$", m.name)) : length(trimspace(m.name)) > 0 && trimspace(m.name) == m.name && !can(regex("[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}\\x{FEFF}]", m.name)))])
+    error_message = "A message's `name` must not be empty, contain control or invisible characters, or start or end with whitespace; for role \"function\" it is a function name: 1 to 64 letters, digits, underscores or dashes."
   }
   validation {
-    condition     = alltrue([for m in var.messages : contains(["system", "developer", "user", "tool", "function"], m.role) ? m.content != null : true])
-    error_message = "Messages with role system, developer, user, tool or function need `content`."
+    # a function message may have null content (the function returned nothing)
+    condition     = alltrue([for m in var.messages : contains(["system", "developer", "user", "tool"], m.role) ? m.content != null : true])
+    error_message = "Messages with role system, developer, user or tool need `content`."
+  }
+  validation {
+    condition     = alltrue([for m in var.messages : m.content == null ? true : length(m.content) <= 10485760])
+    error_message = "A message's content may be at most 10485760 characters long (the API's longest string)."
   }
   validation {
     condition     = alltrue([for m in var.messages : m.role == "assistant" ? (m.content != null || m.function_call != null || try(length(m.tool_calls), 0) > 0) : true])
@@ -55,15 +72,19 @@ variable "messages" {
     error_message = "`tool_call_id` is required for role \"tool\" (the ID of the tool call it answers) and only allowed there."
   }
   validation {
+    condition     = alltrue([for m in var.messages : m.tool_call_id == null ? true : length(trimspace(m.tool_call_id)) > 0 && trimspace(m.tool_call_id) == m.tool_call_id && !can(regex("[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}\\x{FEFF}]", m.tool_call_id))])
+    error_message = "A message's `tool_call_id` must not be empty, contain control or invisible characters, or start or end with whitespace."
+  }
+  validation {
     condition     = alltrue([for m in var.messages : m.role == "assistant" ? true : (m.function_call == null && try(length(m.tool_calls), 0) == 0)])
     error_message = "`function_call` and `tool_calls` are only allowed on messages with role \"assistant\"."
   }
   validation {
     condition = alltrue(flatten([for m in var.messages : concat(
-      m.function_call == null ? [] : [can(regex("^[a-zA-Z0-9_-]{1,64}$", m.function_call.name))],
-      [for c in(m.tool_calls == null ? [] : m.tool_calls) : can(regex("^[a-zA-Z0-9_-]{1,64}$", c.function.name)) && c.type == "function" && length(c.id) > 0],
+      m.function_call == null ? [] : [m.function_call.name == null ? false : can(regex("^[a-zA-Z0-9_-]{1,64}$", m.function_call.name)) && m.function_call.arguments != null],
+      [for c in(m.tool_calls == null ? [] : m.tool_calls) : c.id == null || c.function == null ? false : (c.function.name == null ? false : can(regex("^[a-zA-Z0-9_-]{1,64}$", c.function.name))) && c.function.arguments != null && c.type == "function" && length(trimspace(c.id)) > 0 && trimspace(c.id) == c.id && !can(regex("[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}\\x{FEFF}]", c.id))],
     )]))
-    error_message = "In messages, function_call.name and tool_calls[*].function.name must be function names (1 to 64 letters, digits, underscores or dashes), tool_calls[*].type must be \"function\" and tool_calls[*].id must not be empty."
+    error_message = "In messages, function_call and tool_calls[*].function need `name` (a function name: 1 to 64 letters, digits, underscores or dashes) and `arguments` (a JSON string), tool_calls[*].type must be \"function\" and tool_calls[*].id must be set, not empty, without control or invisible characters or surrounding whitespace."
   }
 }
 
@@ -123,8 +144,8 @@ variable "max_tokens" {
   default     = null
 
   validation {
-    condition     = var.max_tokens == null ? true : var.max_tokens >= 1 && floor(var.max_tokens) == var.max_tokens
-    error_message = "max_tokens must be a whole number of at least 1."
+    condition     = var.max_tokens == null ? true : var.max_tokens >= 1 && var.max_tokens <= 9223372036854775807 && floor(var.max_tokens) == var.max_tokens
+    error_message = "max_tokens must be a whole number from 1 to 9223372036854775807 (the largest integer the API takes)."
   }
 }
 
@@ -158,8 +179,8 @@ variable "stop" {
   default     = null
 
   validation {
-    condition     = var.stop == null ? true : length(var.stop) <= 4
-    error_message = "stop may hold at most 4 sequences."
+    condition     = var.stop == null ? true : length(var.stop) >= 1 && length(var.stop) <= 4
+    error_message = "stop must hold 1 to 4 sequences when set (use null for none)."
   }
   validation {
     condition     = var.stop == null ? true : alltrue([for s in var.stop : s != null && s != ""])
@@ -197,8 +218,9 @@ variable "user" {
   default     = null
 
   validation {
-    condition     = var.user == null ? true : length(var.user) > 0
-    error_message = "user must not be empty (use null for none)."
+    # any text (an e-mail, a hash, a name in any script), but no line break or other control character
+    condition     = var.user == null ? true : !can(regex("[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}]", var.user))
+    error_message = "user must not contain control characters."
   }
 }
 
@@ -320,8 +342,8 @@ variable "seed" {
   default     = null
 
   validation {
-    condition     = var.seed == null ? true : floor(var.seed) == var.seed
-    error_message = "seed must be a whole number."
+    condition     = var.seed == null ? true : floor(var.seed) == var.seed && var.seed >= -9223372036854775808 && var.seed <= 9223372036854775807
+    error_message = "seed must be a whole number from -9223372036854775808 to 9223372036854775807 (a 64-bit integer)."
   }
 }
 

@@ -8,12 +8,18 @@ What each attribute is (type, API name, default, integer-ness, comparison) is de
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tf.schema import Attribute
 
 from terraform_provider_openai.fields import API_DEFAULTS, AS_IS, SETTINGS
+from terraform_provider_openai.framework.types import (
+    ExactFloat,
+    Unknown,
+)
 from terraform_provider_openai.outputs import function_call_state, tool_call_state
+from terraform_provider_openai.rules import INT64_MAX, INT64_MIN, NotJSON
 
 if TYPE_CHECKING:
     from openai import BaseModel
@@ -36,7 +42,36 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _int(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    """A whole number as an int (sent as `3`, not `3.0`); anything else as is (a float beyond 64 bits
+    too: no int it would become is the number written)."""
+    if isinstance(value, ExactFloat):
+        exact = Decimal(value.text)
+        return int(exact) if exact == exact.to_integral_value() else value
+    whole = isinstance(value, float) and value.is_integer() and INT64_MIN <= value <= INT64_MAX
+    return int(value) if whole else value
+
+
+def _json(text: Any) -> Any:
+    """A JSON-string attribute as the JSON it holds; text that does not parse stays text (as
+    :class:`NotJSON`, which plan-time validation refuses: it is never sent)."""
+    if text is Unknown:
+        return Unknown
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        return NotJSON(text, str(exc))
+
+
+def _each(items: Any, build: Any) -> Any:
+    """`build` over a list, keeping values not known yet as they are."""
+    if items is Unknown:
+        return Unknown
+    return [item if item is Unknown else build(item) for item in items]
+
+
+def _object(value: Any) -> Any:
+    """An object's set fields (`{ name, arguments }`), or the object itself when it is not known."""
+    return value if value is Unknown else _drop_none(dict(value))
 
 
 def _message_body(m: dict[str, Any]) -> dict[str, Any]:
@@ -52,16 +87,18 @@ def _message_body(m: dict[str, Any]) -> dict[str, Any]:
         # the API wants the key present (null) for these two roles: a function may return nothing
         body["content"] = None
     if m.get("function_call") is not None:
-        body["function_call"] = _drop_none(dict(m["function_call"]))
+        body["function_call"] = _object(m["function_call"])
     if m.get("tool_calls"):
-        body["tool_calls"] = [
-            {
-                "id": call.get("id"),
-                "type": call.get("type") or "function",
-                "function": _drop_none(dict(call.get("function") or {})),
-            }
-            for call in m["tool_calls"]
-        ]
+        body["tool_calls"] = _each(
+            m["tool_calls"],
+            lambda call: _drop_none(
+                {
+                    "id": call.get("id"),
+                    "type": call.get("type") or "function",
+                    "function": None if call.get("function") is None else _object(call["function"]),
+                }
+            ),
+        )
     return body
 
 
@@ -70,54 +107,76 @@ def _function_body(fn: dict[str, Any]) -> dict[str, Any]:
         {"name": fn.get("name"), "description": fn.get("description"), "strict": fn.get("strict")}
     )
     if fn.get("parameters") is not None:
-        body["parameters"] = json.loads(fn["parameters"])
+        body["parameters"] = _json(fn["parameters"])
     return body
 
 
+def _tool_body(tool: dict[str, Any]) -> dict[str, Any]:
+    fn = tool.get("function")
+    return _drop_none(
+        {
+            "type": tool.get("type") or "function",
+            "function": fn if fn is None or fn is Unknown else _function_body(fn),
+        }
+    )
+
+
+def _response_format(rf: dict[str, Any]) -> dict[str, Any]:
+    fmt: dict[str, Any] = _drop_none({"type": rf.get("type")})
+    js = rf.get("json_schema")
+    if js is Unknown:
+        fmt["json_schema"] = Unknown
+    elif js is not None:
+        fmt["json_schema"] = _drop_none(
+            {"name": js.get("name"), "description": js.get("description"), "strict": js.get("strict")}
+        )
+        if js.get("schema") is not None:
+            fmt["json_schema"]["schema"] = _json(js["schema"])
+    return fmt
+
+
 def build_request(values: dict[str, Any]) -> dict[str, Any]:
-    """The create body for the resource's values (unset values are not sent)."""
+    """The create body for the resource's values (unset values are not sent).
+
+    Values not known yet (``Unknown``, at plan time) stay in place, and a JSON-string attribute
+    that does not parse stays its text (:class:`~terraform_provider_openai.rules.NotJSON`): plan-time
+    validation runs the rule table over this very body, so that it checks what would be sent."""
+    messages = values.get("messages")
     body: dict[str, Any] = {
-        "model": values["model"],
-        "messages": [_message_body(m) for m in values.get("messages") or []],
+        "model": values.get("model"),
+        "messages": _each(messages, _message_body) if messages is not None else [],
     }
     if values.get("functions") is not None:
-        body["functions"] = [_function_body(fn) for fn in values["functions"]]
+        body["functions"] = _each(values["functions"], _function_body)
     fc = values.get("function_call")
     if fc is not None:
-        body["function_call"] = fc if fc in ("none", "auto") else {"name": fc}
+        body["function_call"] = fc if fc is Unknown or fc in ("none", "auto") else {"name": fc}
     if values.get("tools") is not None:
-        body["tools"] = [
-            {"type": tool.get("type") or "function", "function": _function_body(tool.get("function") or {})}
-            for tool in values["tools"]
-        ]
+        body["tools"] = _each(values["tools"], _tool_body)
     tc = values.get("tool_choice")
     if tc is not None:
         body["tool_choice"] = (
-            tc if tc in ("none", "auto", "required") else {"type": "function", "function": {"name": tc}}
+            tc
+            if tc is Unknown or tc in ("none", "auto", "required")
+            else {"type": "function", "function": {"name": tc}}
         )
     rf = values.get("response_format")
     if rf is not None:
-        fmt: dict[str, Any] = {"type": rf["type"]}
-        js = rf.get("json_schema")
-        if js is not None:
-            fmt["json_schema"] = _drop_none(
-                {"name": js.get("name"), "description": js.get("description"), "strict": js.get("strict")}
-            )
-            if js.get("schema") is not None:
-                fmt["json_schema"]["schema"] = json.loads(js["schema"])
-        body["response_format"] = fmt
+        body["response_format"] = rf if rf is Unknown else _response_format(rf)
     for field in AS_IS:
         value = values.get(field.name)
         if value is not None:
             body[field.api_name] = _int(value) if field.integer else value
     if values.get("stop") is not None:
-        body["stop"] = list(values["stop"])
+        body["stop"] = values["stop"] if values["stop"] is Unknown else list(values["stop"])
     if values.get("logit_bias") is not None:
-        body["logit_bias"] = {k: _int(v) for k, v in values["logit_bias"].items()}
+        bias = values["logit_bias"]
+        body["logit_bias"] = bias if bias is Unknown else {k: _int(v) for k, v in bias.items()}
     if values.get("store") is not None:
         body["store"] = values["store"]
     if values.get("metadata") is not None:
-        body["metadata"] = dict(values["metadata"])
+        metadata = values["metadata"]
+        body["metadata"] = metadata if metadata is Unknown else dict(metadata)
     return body
 
 

@@ -1,22 +1,19 @@
-"""The stored-completion examples of the module README (the seed) run verbatim: only the module
-`source` changes, and a `required_providers` block and a provider block are added.
+"""The stored-completion examples of the module README (the seed's) run verbatim: only the module
+`source` changes, the conversation the metadata example elides is written out, and a
+`required_providers` block and a provider block are added.
 
-The HCL is read at test time from the fenced ```hcl blocks of the seed README
-(`/work/shared/seeds/004_*.txt` when present) or else of `modules/chat_completion/README.md`,
-which carries the same examples."""
+The HCL is read at test time from the fenced ```hcl blocks of `modules/chat_completion/README.md`."""
 
 from __future__ import annotations
 
-import glob
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.examples.readme_blocks import fill_elisions, readme_text
 from tests.support.terraform import REPO, provider_block, required_providers
 
 MODULE = REPO / "modules" / "chat_completion"
-SEED_GLOB = "/work/shared/seeds/004_*.txt"
 PLACEHOLDER = 'source = "path/to/modules/chat_completion"'
 
 STORED_EXAMPLES = (
@@ -26,25 +23,13 @@ STORED_EXAMPLES = (
 )
 
 
-def readme_text() -> str:
-    seeds = sorted(glob.glob(SEED_GLOB))
-    source = Path(seeds[0]) if seeds else MODULE / "README.md"
-    if not source.is_file():
-        pytest.skip("neither the seed README nor modules/chat_completion/README.md is here")
-    return source.read_text()
-
-
 def stored_examples() -> list[str]:
     blocks = re.findall(r"```hcl\n(.*?)```", readme_text(), re.S)
     chosen = [b for b in blocks if b.lstrip().startswith(STORED_EXAMPLES)]
     assert len(chosen) == len(STORED_EXAMPLES), (
         f"expected the {len(STORED_EXAMPLES)} stored examples, got {chosen}"
     )
-    return [b.replace(PLACEHOLDER, f'source = "{MODULE}"') for b in chosen]
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
+    return [fill_elisions(b.replace(PLACEHOLDER, f'source = "{MODULE}"')) for b in chosen]
 
 
 def test_seed_stored_completion_examples_run_verbatim(ws, local):
@@ -54,7 +39,7 @@ def test_seed_stored_completion_examples_run_verbatim(ws, local):
     assert all(f'source = "{MODULE}"' in e for e in examples[:2])
     ws.write(required_providers() + provider_block(local.base_url) + "\n" + "\n".join(examples))
     ws.init()
-    result = ws.apply()
+    ws.apply()
 
     # the data source reads back, through the stored-completions API, what the module created
     assert ws.outputs()["retrieved_content"] == "Local reply to: What's the capital of France?"
@@ -63,9 +48,9 @@ def test_seed_stored_completion_examples_run_verbatim(ws, local):
         (r["method"], r["path"]) for r in local.requests()
     ]
     creates = [r for r in local.requests() if r["method"] == "POST" and r["path"] == "/v1/chat/completions"]
-    assert len(creates) == 1  # the metadata example has no messages: it creates nothing
-    assert creates[0]["body"]["store"] is True
-    assert "messages is empty" in flat(result.output)
+    assert len(creates) == 2
+    assert all(c["body"]["store"] is True for c in creates)
+    assert {c["body"]["metadata"].get("category") for c in creates} == {None, "geography"}
 
     code, plan = ws.plan_exit_code()
     assert code == 0, plan

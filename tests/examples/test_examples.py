@@ -1,4 +1,4 @@
-"""Every example under examples/ and every HCL block of the module's seed README, applied with the
+"""Every example under examples/ and every HCL block of the module's README, applied with the
 real terraform against the local server.
 
 The examples and the module are copied into one temporary tree (keeping `../../modules/...`
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.seed_readme import MODULE_SOURCE_PLACEHOLDER, hcl_blocks, seed_readme
+from tests.examples.readme_blocks import MODULE_SOURCE_PLACEHOLDER, fill_elisions, hcl_blocks, readme_text
 from tests.support.terraform import REPO, Workspace, provider_block, required_providers
 
 EXAMPLES = REPO / "examples"
@@ -55,7 +55,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # Tests that need no terraform or not the module (the registry snippets use the provider alone).
-_WITHOUT_MODULE = {"test_every_example_directory_is_covered", "test_seed_readme_blocks_are_all_accounted_for"}
+_WITHOUT_MODULE = {"test_every_example_directory_is_covered", "test_readme_blocks_are_all_accounted_for"}
 
 
 @pytest.fixture(autouse=True)
@@ -274,7 +274,7 @@ def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_
     assert code == 0, result
 
 
-# ---- the seed README's HCL blocks, verbatim ---------------------------------------------------
+# ---- the module README's HCL blocks (the seed README's examples), verbatim ----------------------
 
 # Not configurations: shapes of one list element, written as type annotations.
 SKETCHES = {
@@ -285,13 +285,10 @@ SKETCHES = {
 GROUPS = {"storable_chat": ['module "storable_chat" {', 'data "openai_chat_completion" "retrieved"']}
 
 
-def _seed_configs() -> list[tuple[str, str]]:
-    seed = seed_readme()
-    if seed is None:
-        return []
+def _readme_configs() -> list[tuple[str, str]]:
     configs: list[tuple[str, str]] = []
     grouped: list[str] = []
-    for heading, block in hcl_blocks(seed.read_text()):
+    for heading, block in hcl_blocks(readme_text()):
         if heading in SKETCHES:
             continue
         if any(marker in block for marker in GROUPS["storable_chat"]):
@@ -304,18 +301,15 @@ def _seed_configs() -> list[tuple[str, str]]:
     return configs
 
 
-def test_seed_readme_blocks_are_all_accounted_for():
-    seed = seed_readme()
-    if seed is None:
-        pytest.skip("the seed README (shared/seeds/004_*.txt) is not on this machine")
-    blocks = hcl_blocks(seed.read_text())
+def test_readme_blocks_are_all_accounted_for():
+    blocks = hcl_blocks(readme_text())
     skipped = [h for h, _ in blocks if h in SKETCHES]
     assert sorted(skipped) == sorted(SKETCHES), f"sketch blocks not found where expected: {skipped}"
-    ran = [block for _, block in blocks if any(block in config for _, config in _seed_configs())]
-    assert len(ran) + len(skipped) == len(blocks), "a seed block is neither run nor skipped"
+    ran = [block for _, block in blocks if any(block in config for _, config in _readme_configs())]
+    assert len(ran) + len(skipped) == len(blocks), "a README block is neither run nor skipped"
 
 
-SEED_EXPECTED = {
+README_EXPECTED = {
     "chat": {"assistant_response": REPLY + "Tell me about the solar system."},
     "chat_with_functions": {
         "function_call": lambda v: v["name"] == "get_weather" and "location" in json.loads(v["arguments"])
@@ -326,22 +320,23 @@ SEED_EXPECTED = {
 }
 
 
-@pytest.mark.parametrize(
-    "name,block", _seed_configs() or [pytest.param("", "", marks=pytest.mark.skip("no seed README"))]
-)
-def test_seed_readme_block_applies_verbatim(tf_home, tmp_path, local, name, block):
-    ws = tf_home.workspace(tmp_path / "seed")
-    ws.write(block.replace(MODULE_SOURCE_PLACEHOLDER, str(REPO / "modules" / "chat_completion")), "main.tf")
+@pytest.mark.parametrize("name,block", _readme_configs())
+def test_readme_block_applies_verbatim(tf_home, tmp_path, local, name, block):
+    """Verbatim but for the module `source` and the conversation the metadata example elides
+    (`messages = [ # ... messages ... ]`), which is written out as a user would."""
+    ws = tf_home.workspace(tmp_path / "readme")
+    source = block.replace(MODULE_SOURCE_PLACEHOLDER, str(REPO / "modules" / "chat_completion"))
+    ws.write(fill_elisions(source), "main.tf")
     ws.write(required_providers() + provider_block(local.base_url, API_KEY), "providers.tf")
     ws.init()
-    result = ws.apply()
+    ws.apply()
     outputs = ws.outputs()
-    expected = SEED_EXPECTED[name]
+    expected = README_EXPECTED[name]
     assert set(outputs) == set(expected), outputs
     for key, want in expected.items():
         assert want(outputs[key]) if callable(want) else outputs[key] == want, (key, outputs[key])
-    if name == "storable_chat_with_metadata":  # messages = [ # ... messages ... ]: nothing is created
-        assert "messages is empty: no chat completion is created" in result.output
-        assert _creates(local) == []
-    else:
-        assert _creates(local), "no completion was created"
+    creates = _creates(local)
+    assert creates, "no completion was created"
+    if name == "storable_chat_with_metadata":
+        assert creates[0]["body"]["store"] is True
+        assert creates[0]["body"]["metadata"]["category"] == "geography"

@@ -150,17 +150,3 @@ run "stored_completion_keeps_its_metadata" {
     error_message = "a stored completion answers like any other"
   }
 }
-
-run "empty_messages_create_nothing" {
-  variables {
-    messages = []
-    store    = true
-  }
-
-  expect_failures = [check.messages_not_empty]
-
-  assert {
-    condition     = output.id == null && output.content == null && output.usage == null
-    error_message = "no completion, so every output is null"
-  }
-}

@@ -230,28 +230,6 @@ run "store_and_metadata_map_onto_the_resource" {
   }
 }
 
-run "empty_messages_create_nothing_and_warn" {
-  command = plan
-
-  variables {
-    messages = []
-    store    = true
-    metadata = { category = "geography" }
-  }
-
-  # the check block's warning is reported as a failed check, which must not fail the run
-  expect_failures = [check.messages_not_empty]
-
-  assert {
-    condition     = length(openai_chat_completion.this) == 0
-    error_message = "no completion is planned for an empty messages list"
-  }
-  assert {
-    condition     = output.id == null && output.content == null && output.function_call == null
-    error_message = "outputs are null without a completion"
-  }
-}
-
 # ---- outputs, from the (mocked) completion ------------------------------------------------------
 
 run "outputs_come_from_the_first_choice" {
@@ -565,12 +543,48 @@ run "frequency_penalty_above_2_is_rejected" {
   expect_failures = [var.frequency_penalty]
 }
 
-run "empty_user_is_rejected" {
+run "user_with_a_line_break_is_rejected" {
   command = plan
   variables {
-    user = ""
+    user = "u1\r\nX-Evil: 1"
   }
   expect_failures = [var.user]
+}
+
+run "empty_messages_are_rejected" {
+  command = plan
+  variables {
+    messages = []
+  }
+  expect_failures = [var.messages]
+}
+
+run "model_with_surrounding_whitespace_is_rejected" {
+  command = plan
+  variables {
+    model = " gpt-4o"
+  }
+  expect_failures = [var.model]
+}
+
+run "empty_stop_list_is_rejected" {
+  command = plan
+  variables {
+    stop = []
+  }
+  expect_failures = [var.stop]
+}
+
+run "function_message_without_content_and_function_call_none_are_accepted" {
+  command = plan
+  variables {
+    messages      = [{ role = "user", content = "hi" }, { role = "function", name = "get_time" }]
+    function_call = "none"
+  }
+  assert {
+    condition     = openai_chat_completion.this[0].messages[1].content == null
+    error_message = "a function message may carry no result; function_call = \"none\" needs no functions"
+  }
 }
 
 run "more_than_16_metadata_pairs_are_rejected" {

@@ -122,6 +122,7 @@ def _url_host(host: str) -> str:
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
+        import jsonschema  # noqa: F401  (every request is validated against the vendored spec)
         import starlette  # noqa: F401
         import uvicorn
     except ImportError:

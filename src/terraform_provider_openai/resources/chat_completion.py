@@ -111,7 +111,7 @@ class ChatCompletionResource(ResourceBase):
 
     # ---- plan ----------------------------------------------------------------------------------
     def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
-        validate_request(diags, config)
+        validate_request(diags, config, self.get_schema())
 
     def plan(self, ctx: PlanContext, prior: State | None, planned: State) -> State:
         if prior is None:
