@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from terraform_provider_openai.errors import APIError, ConfigurationError, NotFoundError, TransportError
+from terraform_provider_openai.rules import LIST_MAX_LIMIT
 
 if TYPE_CHECKING:  # the SDK is imported on the first call only (see the module docstring)
     from openai.pagination import SyncCursorPage
     from openai.types.chat import ChatCompletion, ChatCompletionStoreMessage
 
 #: The most items one list call may ask for (the API's cap).
-MAX_PAGE_SIZE = 100
+MAX_PAGE_SIZE = LIST_MAX_LIMIT  # the API's cap per list call, from the rule table
 
 T = TypeVar("T")
 
