@@ -38,6 +38,14 @@ from terraform_provider_openai.framework.types import (
     contains_unknown,
 )
 from terraform_provider_openai.marker import CREATE_MARKER_KEY
+from terraform_provider_openai.rules import (
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_PAIRS,
+    METADATA_MAX_PAIRS_STORED,
+    METADATA_MAX_VALUE_LENGTH,
+    NAME_MAX_LENGTH,
+    range_text,
+)
 
 
 class Compare(enum.Enum):
@@ -186,7 +194,7 @@ def _json_equal(a: Any, b: Any) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The declarations
 # ---------------------------------------------------------------------------------------------
-_FUNCTION_NAME = "Function name: 1-64 letters, digits, `_` or `-`."
+_FUNCTION_NAME = f"Function name: 1-{NAME_MAX_LENGTH} letters, digits, `_` or `-`."
 
 
 def _function_call(description: str) -> Field:
@@ -247,14 +255,19 @@ MESSAGES = Field(
 )
 
 _SCALARS: tuple[Field, ...] = (
-    Field("temperature", "Sampling temperature, 0 to 2. Higher is more random.", Number(), default=1),
     Field(
-        "top_p",
-        "Nucleus sampling: consider the tokens within this probability mass, 0 to 1.",
+        "temperature",
+        f"Sampling temperature, {range_text('temperature')}. Higher is more random.",
         Number(),
         default=1,
     ),
-    Field("n", "How many choices to generate, 1 to 128.", Number(), default=1, integer=True),
+    Field(
+        "top_p",
+        f"Nucleus sampling: consider the tokens within this probability mass, {range_text('top_p')}.",
+        Number(),
+        default=1,
+    ),
+    Field("n", f"How many choices to generate, {range_text('n')}.", Number(), default=1, integer=True),
     Field(
         "max_tokens",
         "Upper bound of generated tokens (older models; see `max_completion_tokens`).",
@@ -267,17 +280,22 @@ _SCALARS: tuple[Field, ...] = (
         Number(),
         integer=True,
     ),
-    Field("presence_penalty", "-2 to 2: positive values favour new topics.", Number(), default=0),
+    Field(
+        "presence_penalty",
+        f"{range_text('presence_penalty')}: positive values favour new topics.",
+        Number(),
+        default=0,
+    ),
     Field(
         "frequency_penalty",
-        "-2 to 2: positive values discourage repeating the same line.",
+        f"{range_text('frequency_penalty')}: positive values discourage repeating the same line.",
         Number(),
         default=0,
     ),
     Field("logprobs", "Return log probabilities of the output tokens.", Bool(), default=False),
     Field(
         "top_logprobs",
-        "0 to 20 most likely tokens to return at each position; needs `logprobs = true`.",
+        f"{range_text('top_logprobs')} most likely tokens to return at each position; needs `logprobs = true`.",
         Number(),
         integer=True,
     ),
@@ -371,7 +389,7 @@ SETTINGS: tuple[Field, ...] = (
                 fields=(
                     Field(
                         "name",
-                        "Name of the format: 1-64 letters, digits, `_` or `-`.",
+                        f"Name of the format: 1-{NAME_MAX_LENGTH} letters, digits, `_` or `-`.",
                         String(),
                         required=True,
                     ),
@@ -390,7 +408,7 @@ SETTINGS: tuple[Field, ...] = (
     Field("stop", "Up to 4 sequences where generation stops.", List(String()), converted=True),
     Field(
         "logit_bias",
-        "Token ID (as a string) to a bias from -100 to 100.",
+        f"Token ID (as a string) to a bias from {range_text('logit_bias.*')}.",
         Map(Number()),
         integer=True,
         converted=True,
@@ -408,8 +426,9 @@ STORE = Field(
 
 METADATA = Field(
     "metadata",
-    "Key-value pairs (keys up to 64 characters, values up to 512) kept with a stored completion "
-    "and usable as list filters: up to 16, or 15 with `store = true` (the provider keeps one for "
+    f"Key-value pairs (keys up to {METADATA_MAX_KEY_LENGTH} characters, values up to "
+    f"{METADATA_MAX_VALUE_LENGTH}) kept with a stored completion and usable as list filters: up to "
+    f"{METADATA_MAX_PAIRS}, or {METADATA_MAX_PAIRS_STORED} with `store = true` (the provider keeps one for "
     f"its create marker, `{CREATE_MARKER_KEY}`, which is reserved). Changing it updates the "
     "completion in place.",
     Map(String()),

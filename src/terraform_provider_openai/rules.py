@@ -1196,6 +1196,14 @@ class Violation:
         return template.format(label=label, **self.args)
 
 
+def range_text(param: str) -> str:
+    """`low to high` of the create rule bounding `param`: for descriptions, so a range is written once."""
+    for rule in CREATE:
+        if rule.param == param and isinstance(rule.check, Range):
+            return f"{number_text(rule.check.low)} to {number_text(rule.check.high)}"
+    raise KeyError(param)
+
+
 def param_label(path: ParamPath) -> str:
     """A parameter path as the API names it: ``messages[1].content``, ``metadata.team``."""
     out = ""
