@@ -25,6 +25,7 @@ import argparse
 import glob
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -133,18 +134,18 @@ resource "null_resource" "r" {{
 # --- measuring ------------------------------------------------------------------------------------
 
 
-def timed(ws: Workspace, *args: str, expect: tuple[int, ...] = (0,)) -> float:
+def timed(ws: Workspace, *args: str, env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    result = ws.run(*args, check=False, timeout=1800)
+    result = ws.run(*args, check=False, timeout=1800, env=env)
     elapsed = time.perf_counter() - start
-    if result.returncode not in expect:
+    if result.returncode != 0:
         raise SystemExit(f"unexpected exit code {result.returncode}:\n{result}")
     return elapsed
 
 
-def plan(ws: Workspace) -> float:
+def plan(ws: Workspace, env: dict[str, str] | None = None) -> float:
     """A refreshing plan that must find nothing to do (exit 0 with -detailed-exitcode)."""
-    return timed(ws, "plan", "-no-color", "-input=false", "-detailed-exitcode", "-refresh=true")
+    return timed(ws, "plan", "-no-color", "-input=false", "-detailed-exitcode", "-refresh=true", env=env)
 
 
 def apply(ws: Workspace, *args: str) -> float:
@@ -225,13 +226,27 @@ def is_null_provider(argv: list[str]) -> bool:
     return bool(argv) and os.path.basename(argv[0]).startswith("terraform-provider-null")
 
 
-@contextmanager
-def peak_rss(match: Callable[[list[str]], bool], interval: float = 0.02) -> Iterator[dict[str, int]]:
-    """Poll /proc while the block runs; yields {"peak_kb", "processes"} filled in at exit.
+def _cpu_ticks(pid: str) -> int:
+    """utime + stime of a process, in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
 
-    VmHWM is the process's own high-water mark, so a poll shortly before it exits is enough.
+
+@contextmanager
+def watch(match: Callable[[list[str]], bool], interval: float = 0.02) -> Iterator[dict[str, float]]:
+    """Poll /proc while the block runs; yields a dict filled in at exit:
+
+    peak_kb: the largest VmHWM (a process's own high-water mark, so a poll shortly before it
+    exits is enough) of this run's processes that `match`; processes: how many there were;
+    cpu_s: their CPU time, as last seen (a poll misses at most `interval` of each process);
+    all_cpu_s: CPU time of every child of this process that exited meanwhile (terraform too).
     """
     found: dict[str, int] = {}
+    ticks: dict[str, int] = {}
     stop = threading.Event()
 
     def poll() -> None:
@@ -239,9 +254,11 @@ def peak_rss(match: Callable[[list[str]], bool], interval: float = 0.02) -> Iter
             for pid in os.listdir("/proc"):
                 if pid.isdigit() and match(_cmdline(pid)) and _descends_from_us(pid):
                     found[pid] = max(found.get(pid, 0), _status_kb(pid, "VmHWM"))
+                    ticks[pid] = max(ticks.get(pid, 0), _cpu_ticks(pid))
             stop.wait(interval)
 
-    result = {"peak_kb": 0, "processes": 0}
+    result: dict[str, float] = {"peak_kb": 0, "processes": 0, "cpu_s": 0.0, "all_cpu_s": 0.0}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     thread = threading.Thread(target=poll, daemon=True)
     thread.start()
     try:
@@ -249,8 +266,11 @@ def peak_rss(match: Callable[[list[str]], bool], interval: float = 0.02) -> Iter
     finally:
         stop.set()
         thread.join()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         result["peak_kb"] = max(found.values(), default=0)
         result["processes"] = len(found)
+        result["cpu_s"] = sum(ticks.values()) / os.sysconf("SC_CLK_TCK")
+        result["all_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -286,7 +306,7 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
     # "Installed registry.local/openai/openai X at PATH": the launcher terraform runs
     our_path = Path(home.install.stdout.splitlines()[0].split(" at ", 1)[1])
     rows: list[tuple[str, str, str, str]] = []
-    rss: dict[str, int] = {}
+    rss: dict[str, float] = {}
 
     with LocalServer.start(api_key=API_KEY) as server:
         for n in sizes:
@@ -303,16 +323,26 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
             plan(theirs)
             log(f"plan {n} of each, {args.runs} runs")
             largest = n == sizes[-1]
-            with peak_rss(is_our_provider) as ours_rss:
+            with watch(is_our_provider) as ours_rss:
                 t_ours = median(lambda ws=ours: plan(ws), args.runs)
-            with peak_rss(is_null_provider) as null_rss:
+            with watch(is_null_provider) as null_rss:
                 t_null = median(lambda ws=theirs: plan(ws), args.runs)
-            if largest:
-                rss = {"ours": ours_rss["peak_kb"], "null": null_rss["peak_kb"], "n": n}
-                rss["procs"] = ours_rss["processes"]
             rows.append(
                 (f"plan {n} (refresh)", f"{t_ours:.2f} s", f"{t_null:.2f} s", f"{t_ours / t_null:.2f}x")
             )
+            if largest:
+                rss = {"ours": ours_rss["peak_kb"], "null": null_rss["peak_kb"], "n": n}
+                rss["procs"] = ours_rss["processes"]
+                # CPU per plan (mean of the runs): the provider processes, and everything else
+                runs = args.runs
+                p_ours, p_null = ours_rss["cpu_s"] / runs, null_rss["cpu_s"] / runs
+                tf_ours = ours_rss["all_cpu_s"] / runs - p_ours
+                tf_null = null_rss["all_cpu_s"] / runs - p_null
+                cpu_rows = [
+                    (f"  CPU of the provider, plan {n}", p_ours, p_null),
+                    (f"  CPU of terraform, plan {n}", tf_ours, tf_null),
+                ]
+                rows += [(a, f"{b:.2f} s", f"{c:.2f} s", f"{b / max(c, 1e-3):.2f}x") for a, b, c in cpu_rows]
 
     # apply at latency: ours at -parallelism P against 100 x 0.2 s / P + Go's own apply of 100
     null_ws = home.workspace(root / "null-apply")
@@ -377,7 +407,7 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
     if rss:
         rows.append(
             (
-                f"peak RSS, plan {rss['n']} ({rss['procs']} processes)",
+                f"peak RSS, plan {rss['n']:.0f} ({rss['procs']:.0f} processes)",
                 f"{rss['ours'] / 1024:.0f} MB",
                 f"{rss['null'] / 1024:.0f} MB",
                 f"{rss['ours'] / max(rss['null'], 1):.2f}x",
