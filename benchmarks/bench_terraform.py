@@ -344,18 +344,33 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
                 ]
                 rows += [(a, f"{b:.2f} s", f"{c:.2f} s", f"{b / max(c, 1e-3):.2f}x") for a, b, c in cpu_rows]
 
+        # apply of 100 with no latency: the create path's own cost, next to Go's apply of 100
+        null_ws = home.workspace(root / "null-apply")
+        null_ws.write(null_config(APPLY_N))
+        null_ws.init()
+        fast = home.workspace(root / "openai-apply-0ms")
+        fast.write(openai_config(server.base_url, APPLY_N))
+        fast.init()
+
+        def applied(ws: Workspace) -> float:
+            t = apply(ws)
+            destroy(ws)
+            return t
+
+        log(f"apply {APPLY_N} of each, no latency")
+        applied(null_ws)  # warm
+        t_null_apply = median(lambda: applied(null_ws), args.runs)
+        t_fast = median(lambda: applied(fast), args.runs)
+        rows.append(
+            (
+                f"apply {APPLY_N} @0ms -parallelism=10",
+                f"{t_fast:.2f} s",
+                f"{t_null_apply:.2f} s",
+                f"{t_fast / t_null_apply:.2f}x",
+            )
+        )
+
     # apply at latency: ours at -parallelism P against 100 x 0.2 s / P + Go's own apply of 100
-    null_ws = home.workspace(root / "null-apply")
-    null_ws.write(null_config(APPLY_N))
-    null_ws.init()
-
-    def null_apply() -> float:
-        t = apply(null_ws)
-        destroy(null_ws)
-        return t
-
-    null_apply()  # warm
-    t_null_apply = median(null_apply, args.runs)
     with LocalServer.start("--latency-ms", str(LATENCY_MS), api_key=API_KEY) as slow:
         ws = home.workspace(root / "openai-apply")
         ws.write(openai_config(slow.base_url, APPLY_N))

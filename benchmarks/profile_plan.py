@@ -1,7 +1,8 @@
 """Sample the provider with py-spy while `terraform plan` refreshes N completions; print the top frames.
 
     python -m pip install py-spy          # into the venv; not a project dependency
-    python benchmarks/profile_plan.py [-n 1000] [--rate 250] [--out DIR]
+    python benchmarks/profile_plan.py [-n 1000] [--rate 250] [--gil] [--out DIR]
+    python benchmarks/profile_plan.py --apply -n 100 [--latency-ms 0]   # the create path instead
 
 Applies N `openai_chat_completion` (not stored) against the local server in a temporary HOME,
 then runs one `terraform plan` with TF_PROVIDER_OPENAI_PYTHON pointing at a wrapper that execs
@@ -85,6 +86,9 @@ def main() -> None:
     parser.add_argument(
         "--gil", action="store_true", help="sample only the thread holding the GIL (Python CPU time)"
     )
+    parser.add_argument("--idle", action="store_true", help="sample waiting threads too (wall time)")
+    parser.add_argument("--apply", action="store_true", help="profile the apply of N, not the plan")
+    parser.add_argument("--latency-ms", type=int, default=0, help="server latency (for --apply)")
     parser.add_argument("--out", type=Path, help="keep py-spy's raw stacks here (default: temporary)")
     args = parser.parse_args()
     pyspy = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or shutil.which("py-spy")
@@ -102,7 +106,7 @@ def main() -> None:
             delay=0.3,
             pyspy=pyspy,
             rate=args.rate,
-            gil="--gil " if args.gil else "",
+            gil=("--gil " if args.gil else "") + ("--idle " if args.idle else ""),
             out=out,
             python=sys.executable,
         )
@@ -110,18 +114,26 @@ def main() -> None:
     wrapper.chmod(0o755)
     try:
         home = TerraformHome(root / "tf")
-        with LocalServer.start(api_key=API_KEY) as server:
+        with LocalServer.start("--latency-ms", str(args.latency_ms), api_key=API_KEY) as server:
             ws = home.workspace(root / "ws")
             ws.write(openai_config(server.base_url, args.n))
             ws.init()
-            print(f"# apply {args.n}", file=sys.stderr, flush=True)
-            apply(ws)
-            print(f"# plan {args.n} under py-spy", file=sys.stderr, flush=True)
-            elapsed = plan(ws, env={"TF_PROVIDER_OPENAI_PYTHON": str(wrapper)})
+            profiled = {"TF_PROVIDER_OPENAI_PYTHON": str(wrapper)}
+            what = "apply" if args.apply else "plan"
+            if args.apply:
+                print(f"# apply {args.n} under py-spy", file=sys.stderr, flush=True)
+                start = time.perf_counter()
+                ws.apply(env=profiled)
+                elapsed = time.perf_counter() - start
+            else:
+                print(f"# apply {args.n}", file=sys.stderr, flush=True)
+                apply(ws)
+                print(f"# plan {args.n} under py-spy", file=sys.stderr, flush=True)
+                elapsed = plan(ws, env=profiled)
         time.sleep(1.0)  # py-spy writes its file when the process it samples is gone
         files = sorted(out.glob("provider-*.raw"))
         total, inclusive, exclusive = aggregate(files)
-        print(f"plan of {args.n}: {elapsed:.2f} s; {len(files)} provider processes, {total} samples")
+        print(f"{what} of {args.n}: {elapsed:.2f} s; {len(files)} provider processes, {total} samples")
         if not total:
             for err in out.glob("provider-*.err"):
                 print(err.read_text(), file=sys.stderr)
