@@ -300,6 +300,7 @@ def log(msg: str) -> None:
 
 
 def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure: say so
     null_binary = args.null_binary or fetch_null_binary(root)
     home = TerraformHome(root / "tf")
     null_path = install_null(home, null_binary)
@@ -432,7 +433,7 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
     version = ".".join(map(str, home.version))
     print(
         f"terraform {version}, runs={args.runs} (median), {os.cpu_count()} CPUs {platform.machine()}, "
-        f"{cpu_model()}"
+        f"{cpu_model()}, load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
     )
     header = ("measure", "openai (Python)", "null 2.1.2 (Go)", "ratio")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
