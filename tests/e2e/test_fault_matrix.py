@@ -382,3 +382,17 @@ resource "openai_chat_completion" "x" {
     result = ws.destroy()
     assert copy.id in text(result)
     assert stored(local) == []
+
+
+def test_dropped_connections_and_a_5xx_during_destroy_leave_nothing_behind(ws, local):
+    ws.write(config(local, 2))
+    ws.init()
+    ws.apply()
+    # the refresh's reads and the deletes are dropped or fail once each: GET and DELETE are safe
+    # to send again, so the SDK's retries carry the destroy through
+    local.inject_fault("drop", count=2, path_prefix="/v1/chat/completions/")
+    local.inject_fault("500", count=1, path_prefix="/v1/chat/completions")
+    ws.destroy()
+    assert stored(local) == [] and instances(ws) == 0
+    deletes = [r for r in local.requests() if r["method"] == "DELETE" and r["status"] == 200]
+    assert len(deletes) == 2  # one per instance, no more

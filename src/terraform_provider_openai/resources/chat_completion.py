@@ -37,7 +37,8 @@ from terraform_provider_openai.marker import (
 )
 from terraform_provider_openai.outputs import completion_outputs, output_attributes
 from terraform_provider_openai.request import build_request, message_values, settings_from_stored
-from terraform_provider_openai.validation import METADATA_MAX_PAIRS, validate_request
+from terraform_provider_openai.rules import METADATA_MAX_PAIRS_STORED
+from terraform_provider_openai.validation import validate_request
 
 
 def _schema() -> Schema:
@@ -146,12 +147,12 @@ class ChatCompletionResource(ResourceBase):
                 return None
             return {**planned, **completion_outputs(answer)}
 
-        if len(planned.get("metadata") or {}) >= METADATA_MAX_PAIRS:
+        if len(planned.get("metadata") or {}) > METADATA_MAX_PAIRS_STORED:
             # only possible when `store` was unknown at plan time
             ctx.diagnostics.add_error(
                 "Create Chat Completion Error",
                 f"`metadata` holds {len(planned['metadata'])} pairs; with `store = true` at most "
-                f"{METADATA_MAX_PAIRS - 1} are allowed: the provider keeps one for the create marker "
+                f"{METADATA_MAX_PAIRS_STORED} are allowed: the provider keeps one for the create marker "
                 f"({CREATE_MARKER_KEY}). Nothing was sent to the API.",
                 path=["metadata"],
             )
