@@ -27,6 +27,7 @@ import base64
 import json
 import logging
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -34,13 +35,13 @@ from concurrent import futures
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from terraform_provider_openai.framework.tlsrelay import TlsFront
+
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = int(os.environ.get("TF_PROVIDER_OPENAI_GRPC_WORKERS", "128"))
 #: terraform-plugin-go's server limit; go-plugin's client allows up to MaxInt32.
 MAX_MESSAGE_BYTES = 256 << 20
-#: How long the AutoMTLS relay may take to start serving before the handshake is given up.
-RELAY_START_TIMEOUT_S = 10.0
 #: How long calls still running when Shutdown arrives may go on before the server ends.
 SHUTDOWN_GRACE_S = 0.5
 #: How often the serving loop checks that its parent (Terraform) is still alive.
@@ -202,12 +203,7 @@ def tls_credentials(key_pem: bytes, cert_pem: bytes) -> Any:
 
 
 # ---- AutoMTLS ----------------------------------------------------------------------------------
-# go-plugin's client certificate is EC P-521 (its `generateCert`). gRPC's BoringSSL does not verify
-# P-521 signatures: under TLS 1.3 it cannot even ask for them, so with
-# `ssl_server_credentials(require_client_auth=True)` Terraform sends no certificate and every
-# connection fails (PEER_DID_NOT_RETURN_A_CERTIFICATE). Python's `ssl` (OpenSSL) does verify them:
-# it terminates TLS on the socket Terraform is given and relays the bytes to the gRPC server's
-# plain socket next to it, in the same private (0700) directory.
+# Why Python's `ssl` and not gRPC's TLS terminates Terraform's connection: see framework/tlsrelay.py.
 
 
 def _load_key_pair(context: Any, key_pem: bytes, cert_pem: bytes) -> None:
@@ -242,74 +238,6 @@ def mtls_context(key_pem: bytes, cert_pem: bytes, client_cert_pem: bytes) -> Any
     context.verify_mode = ssl.CERT_REQUIRED
     context.set_alpn_protocols(["h2"])  # grpc-go clients insist on it
     return context
-
-
-class TlsFront:
-    """Serves ``path`` with ``context`` and relays each authenticated connection to ``backend``."""
-
-    CHUNK = 1 << 20
-
-    def __init__(self, path: str, backend: str, context: Any, lifecycle: Lifecycle) -> None:
-        import socket
-
-        self._backend = backend
-        self._context = context
-        self._lifecycle = lifecycle
-        self.ready = threading.Event()
-        # bound and listening before the handshake line: Terraform's connection waits in the backlog
-        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._listener.bind(path)
-        self._listener.listen(64)
-        threading.Thread(target=self._run, name="tfpo-tls", daemon=True).start()
-
-    def _run(self) -> None:
-        import asyncio
-
-        try:
-            asyncio.run(self._serve())
-        except BaseException as exc:  # noqa: BLE001 - a dead relay must end the plugin, not hang it
-            log.error("AutoMTLS relay stopped: %s: %s", type(exc).__name__, exc)
-        finally:
-            self.ready.set()  # never leave the handshake waiting
-            self._lifecycle.shutdown()
-
-    async def _serve(self) -> None:
-        import asyncio
-
-        server = await asyncio.start_unix_server(self._relay, sock=self._listener, ssl=self._context)
-        async with server:
-            self.ready.set()
-            await server.serve_forever()
-
-    async def _relay(self, client_reader: Any, client_writer: Any) -> None:
-        """Reached only once the TLS handshake, client certificate included, has succeeded."""
-        import asyncio
-
-        try:
-            backend_reader, backend_writer = await asyncio.open_unix_connection(self._backend)
-        except OSError as exc:
-            log.error("AutoMTLS: cannot reach the gRPC server: %s", exc)
-            client_writer.close()
-            return
-        try:
-            await asyncio.gather(
-                self._pump(client_reader, backend_writer), self._pump(backend_reader, client_writer)
-            )
-        finally:
-            backend_writer.close()
-            client_writer.close()
-
-    async def _pump(self, reader: Any, writer: Any) -> None:
-        """Copy one direction; at its end pass the half-close on, so answers in flight still arrive."""
-        try:
-            while data := await reader.read(self.CHUNK):
-                writer.write(data)
-                await writer.drain()
-            if writer.can_write_eof():
-                writer.write_eof()
-        except OSError as exc:  # ssl.SSLError and ConnectionError included
-            log.debug("AutoMTLS relay: %s", exc)
-            writer.close()
 
 
 # ---- the server --------------------------------------------------------------------------------
@@ -439,10 +367,12 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
                 backend = f"{backend_dir}/grpc.sock"
                 server.add_insecure_port(f"unix://{backend}")
                 server.start()
-                front = TlsFront(sock, backend, front_context, lifecycle)
-                front.ready.wait(RELAY_START_TIMEOUT_S)
-                if lifecycle.wait(0):
-                    return 1
+                # bound and listening before the handshake line: Terraform's connection waits in
+                # the backlog until the relay's thread accepts it
+                listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                listener.bind(sock)
+                listener.listen(64)
+                TlsFront(listener, backend, front_context, lifecycle.shutdown)
             cert = base64.b64encode(cert_der).decode().rstrip("=")
             sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
             sys.stdout.flush()
