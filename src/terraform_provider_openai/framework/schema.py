@@ -94,13 +94,18 @@ class NestedAttribute(Attribute):
                 attributes=[a.to_pb() for a in self.nested_attributes],
                 nesting=_NESTING[self.nesting],
             ),
-            description=self.description or "",
-            description_kind=pb.StringKind.MARKDOWN,
-            required=bool(self.required),
-            optional=bool(self.optional),
-            computed=bool(self.computed),
-            sensitive=bool(self.sensitive),
+            **self._pb_flags(),
         )
+
+    def _pb_flags(self) -> dict[str, Any]:
+        return {
+            "description": self.description or "",
+            "description_kind": pb.StringKind.MARKDOWN,
+            "required": bool(self.required),
+            "optional": bool(self.optional),
+            "computed": bool(self.computed),
+            "sensitive": bool(self.sensitive),
+        }
 
     def _legacy_pb(self) -> pb.Schema.Attribute:
         """For Terraform 1.0: the same value type, written the same way in HCL, as an attribute of
@@ -111,12 +116,7 @@ class NestedAttribute(Attribute):
         return pb.Schema.Attribute(
             name=self.name,
             type=json.dumps(legacy_type, separators=(",", ":")).encode(),
-            description=self.description or "",
-            description_kind=pb.StringKind.MARKDOWN,
-            required=bool(self.required),
-            optional=bool(self.optional),
-            computed=bool(self.computed),
-            sensitive=bool(self.sensitive),
+            **self._pb_flags(),
         )
 
 
