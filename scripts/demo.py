@@ -33,6 +33,65 @@ WORKDIR = DEMO / "quickstart"  # same depth as examples/quickstart: ../../module
 SERVER_DB = DEMO / "localserver.sqlite"
 LOCAL_API_KEY = "sk-local-demo"
 MIN_TERRAFORM = (1, 5, 0)  # modules/chat_completion's required_version
+#: Without the module (older Terraform, down to the 1.0.3 `make` fetches): the quickstart's three
+#: completions written with the resource itself, with the same outputs.
+OLD_TERRAFORM_DIR = DEMO / "quickstart-resources"
+OLD_TERRAFORM_CONFIG = """\
+# What `make demo` applies when Terraform is older than 1.5 (modules/chat_completion needs 1.5):
+# examples/quickstart with the resource instead of the module.
+terraform {
+  required_providers {
+    openai = {
+      source = "registry.local/openai/openai"
+    }
+  }
+}
+
+provider "openai" {}
+
+resource "openai_chat_completion" "chat" {
+  model = "gpt-4o-mini"
+  messages = [
+    { role = "system", content = "You are a helpful assistant. Answer in one sentence." },
+    { role = "user", content = "What is Terraform?" },
+  ]
+  temperature = 0.7
+  max_tokens  = 200
+}
+
+resource "openai_chat_completion" "weather" {
+  model    = "gpt-4o-mini"
+  messages = [{ role = "user", content = "What's the weather in San Francisco?" }]
+  functions = [{
+    name        = "get_weather"
+    description = "Get the current weather in a location"
+    parameters = jsonencode({
+      type       = "object"
+      properties = { location = { type = "string" }, unit = { type = "string", enum = ["celsius", "fahrenheit"] } }
+      required   = ["location"]
+    })
+  }]
+  function_call = "get_weather"
+}
+
+resource "openai_chat_completion" "stored" {
+  model    = "gpt-4o-mini"
+  store    = true
+  metadata = { example = "quickstart", category = "geography" }
+  messages = [{ role = "user", content = "What's the capital of France?" }]
+}
+
+data "openai_chat_completion" "stored" {
+  completion_id = openai_chat_completion.stored.id
+}
+
+output "answer" { value = openai_chat_completion.chat.content }
+output "usage" { value = openai_chat_completion.chat.usage }
+output "function_call" { value = openai_chat_completion.weather.message.function_call }
+output "stored_completion_id" { value = openai_chat_completion.stored.id }
+output "stored_content" { value = data.openai_chat_completion.stored.content }
+output "stored_metadata" { value = data.openai_chat_completion.stored.metadata }
+"""
 _SHOWN = re.compile(r": (Creat|Read|Modif|Destr|Refresh)|^(Apply complete|No changes|Plan:)|Warning:|Error:")
 
 
@@ -156,11 +215,13 @@ def main() -> int:
         terraform = find_terraform()
         version = terraform_version(terraform)
         step(f"terraform {'.'.join(map(str, version))} ({terraform})")
+        workdir = WORKDIR
         if version < MIN_TERRAFORM:
-            raise DemoError(
-                f"examples/quickstart uses modules/chat_completion, which needs Terraform >= "
-                f"{'.'.join(map(str, MIN_TERRAFORM))} (optional() attributes, check blocks). "
-                "Install a newer terraform or set TERRAFORM=/path/to/terraform."
+            workdir = OLD_TERRAFORM_DIR
+            print(
+                f"    examples/quickstart uses modules/chat_completion, which needs Terraform >= "
+                f"{'.'.join(map(str, MIN_TERRAFORM))}: applying the same completions with the "
+                "resource alone instead"
             )
 
         step("installing the provider into ~/.terraform.d/plugins (terraform-provider-openai install)")
@@ -170,11 +231,15 @@ def main() -> int:
             print(f"    {installed}")
 
         DEMO.mkdir(exist_ok=True)
-        if WORKDIR.exists():
-            step(f"reusing {WORKDIR.relative_to(REPO)} (its state from the last run)")
-        else:
+        if workdir.exists():
+            step(f"reusing {workdir.relative_to(REPO)} (its state from the last run)")
+        elif workdir == WORKDIR:
             step(f"copying examples/quickstart to {WORKDIR.relative_to(REPO)}")
             shutil.copytree(REPO / "examples" / "quickstart", WORKDIR)
+        else:
+            step(f"writing {workdir.relative_to(REPO)}/main.tf")
+            workdir.mkdir()
+            (workdir / "main.tf").write_text(OLD_TERRAFORM_CONFIG)
 
         env = dict(os.environ)
         env.setdefault("CHECKPOINT_DISABLE", "1")
@@ -192,7 +257,7 @@ def main() -> int:
 
         step("terraform init")
         started = time.monotonic()
-        run([terraform, "init", "-input=false", "-no-color"], env=env, cwd=WORKDIR)
+        run([terraform, "init", "-input=false", "-no-color"], env=env, cwd=workdir)
         print(f"    done in {time.monotonic() - started:.1f}s")
 
         step("terraform apply -auto-approve")
@@ -200,15 +265,15 @@ def main() -> int:
         run(
             [terraform, "apply", "-auto-approve", "-input=false", "-no-color"],
             env=env,
-            cwd=WORKDIR,
+            cwd=workdir,
             show=True,
         )
         print(f"    done in {time.monotonic() - started:.1f}s")
 
-        outputs = json.loads(run([terraform, "output", "-json"], env=env, cwd=WORKDIR))
+        outputs = json.loads(run([terraform, "output", "-json"], env=env, cwd=workdir))
         step("outputs")
         show_outputs(outputs)
-        print(f"Run it again: nothing changes. Explore: cd {WORKDIR.relative_to(REPO)} && terraform output")
+        print(f"Run it again: nothing changes. Explore: cd {workdir.relative_to(REPO)} && terraform output")
         return 0
     except DemoError as exc:
         print(f"\nmake demo failed: {exc}", file=sys.stderr)

@@ -5,10 +5,16 @@ data source of that provider process. The SDK (about 0.8 s to import) is loaded 
 built on the first call that needs the API, so plans that need no API call never pay for it.
 SDK exceptions become :mod:`terraform_provider_openai.errors`, with every secret masked in every
 field (see :mod:`terraform_provider_openai.masking`).
+
+With provider logging on (``TF_LOG``/``TF_LOG_PROVIDER``, see ``framework/hclog.py``) each attempt
+is logged here: method, path, status, request id, attempt and duration at DEBUG, a retry and the
+reason for it at WARN, request and response bodies at TRACE (masked like every log line). With
+logging off the SDK gets its usual HTTP client and no call does any logging work.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +27,8 @@ from terraform_provider_openai.rules import LIST_MAX_LIMIT
 if TYPE_CHECKING:  # the SDK is imported on the first call only (see the module docstring)
     from openai.pagination import SyncCursorPage
     from openai.types.chat import ChatCompletion, ChatCompletionStoreMessage
+
+log = logging.getLogger(__name__)
 
 #: The most items one list call may ask for (the API's cap).
 MAX_PAGE_SIZE = LIST_MAX_LIMIT  # the API's cap per list call, from the rule table
@@ -105,6 +113,101 @@ def _scrub(text: Any, secrets: list[str]) -> Any:
     return None if text is None else mask(str(text), secrets)
 
 
+def _text(content: bytes) -> str:
+    return content.decode("utf-8", "replace")
+
+
+def _logged_http_client(**options: Any) -> Any:
+    """The SDK's default HTTP client (its timeouts, limits, proxies from the environment), logging
+    every attempt the SDK sends through it. The SDK numbers its attempts in the
+    ``x-stainless-retry-count`` header and retries in the calling thread, so the reason for a retry
+    is what the same thread's previous attempt got."""
+    import openai
+
+    from terraform_provider_openai.framework.hclog import TRACE, fields
+
+    previous = threading.local()
+
+    class LoggedHttpClient(openai.DefaultHttpxClient):
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            method, path = request.method, request.url.path
+            try:
+                attempt = int(request.headers.get("x-stainless-retry-count", "0")) + 1
+            except ValueError:
+                attempt = 1
+            if attempt > 1:
+                reason = getattr(previous, "outcome", None) or "the previous attempt failed"
+                log.warning(
+                    "API call retried: %s %s, attempt %d: %s",
+                    method,
+                    path,
+                    attempt,
+                    reason,
+                    extra=fields(method=method, path=path, attempt=attempt, reason=reason),
+                )
+            if log.isEnabledFor(TRACE):
+                try:
+                    body = _text(request.content)
+                except Exception:  # noqa: BLE001 - a streamed body: nothing to show
+                    body = "(streamed)"
+                log.log(TRACE, "API request body: %s %s", method, path, extra=fields(body=body))
+            started = time.perf_counter()
+            try:
+                response = super().send(request, **kwargs)
+            except Exception as exc:
+                duration = round((time.perf_counter() - started) * 1000, 1)
+                previous.outcome = f"no answer ({type(exc).__name__}: {exc})"
+                log.debug(
+                    "API call: %s %s: no answer (%s), attempt %d, %.0f ms",
+                    method,
+                    path,
+                    type(exc).__name__,
+                    attempt,
+                    duration,
+                    extra=fields(
+                        method=method,
+                        path=path,
+                        error=type(exc).__name__,
+                        attempt=attempt,
+                        duration_ms=duration,
+                    ),
+                )
+                raise
+            duration = round((time.perf_counter() - started) * 1000, 1)
+            status = response.status_code
+            request_id = response.headers.get("x-request-id")
+            wait = _retry_after(response.headers)
+            previous.outcome = f"HTTP {status}" + (f", retry after {wait:g} s" if wait else "")
+            log.debug(
+                "API call: %s %s: HTTP %d, request id %s, attempt %d, %.0f ms",
+                method,
+                path,
+                status,
+                request_id,
+                attempt,
+                duration,
+                extra=fields(
+                    method=method,
+                    path=path,
+                    status=status,
+                    request_id=request_id,
+                    attempt=attempt,
+                    duration_ms=duration,
+                ),
+            )
+            if log.isEnabledFor(TRACE):
+                try:
+                    body = _text(response.content)
+                except Exception:  # noqa: BLE001 - streamed and not read yet
+                    body = "(streamed)"
+                log.log(
+                    TRACE, "API response body: %s %s: HTTP %d", method, path, status, extra=fields(body=body)
+                )
+            return response
+
+    return LoggedHttpClient(**options)
+
+
 class APIClient:
     """Chat Completions calls used by the provider; thread-safe, one per provider process."""
 
@@ -132,6 +235,8 @@ class APIClient:
         import openai
 
         common: dict[str, Any] = {"default_headers": dict(s.default_headers) or None}
+        if log.isEnabledFor(logging.WARNING):  # the lowest level it logs at: retries
+            common["http_client"] = _logged_http_client()
         if s.timeout is not None:
             common["timeout"] = s.timeout
         if s.max_retries is not None:

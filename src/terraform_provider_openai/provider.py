@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from typing import Any
@@ -14,6 +15,8 @@ from terraform_provider_openai import PROVIDER_ADDRESS, masking
 from terraform_provider_openai.framework.resource import DataSourceBase, ResourceBase
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Map, Number, String, Unknown
+
+log = logging.getLogger(__name__)
 
 _ENV = {
     "api_key": ("OPENAI_API_KEY",),
@@ -280,6 +283,8 @@ class OpenAIProvider:
         )
         masking.register(*settings.secrets())
         self._client = APIClient(settings)
+        if log.isEnabledFor(logging.INFO):
+            _log_configured(settings)
 
     def api(self, diags: Diagnostics, summary: str) -> Any:
         """The shared API client, or None with an error diagnostic when it cannot be had."""
@@ -296,3 +301,27 @@ class OpenAIProvider:
             diags.add_error(summary, exc.detail())
             return None
         return self._client
+
+
+def _log_configured(settings: Any) -> None:
+    """What the provider will talk to, never a key: where the API is, and which credential kind."""
+    from terraform_provider_openai.framework.hclog import fields
+
+    endpoint = settings.azure_endpoint or settings.base_url or "https://api.openai.com/v1"
+    credential = "api key" if settings.api_key else "azure_ad_token" if settings.azure_ad_token else "none"
+    log.info(
+        "provider configured: API at %s (%s), credential: %s",
+        endpoint,
+        "Azure OpenAI" if settings.is_azure else "OpenAI",
+        credential,
+        extra=fields(
+            endpoint=endpoint,
+            azure=settings.is_azure,
+            credential=credential,
+            organization=settings.organization,
+            project=settings.project,
+            timeout_s=settings.timeout,
+            max_retries=settings.max_retries,
+            default_headers=",".join(sorted(settings.default_headers)) or None,
+        ),
+    )

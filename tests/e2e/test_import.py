@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from openai import OpenAI
 
 from tests.support.terraform import provider_block, required_providers
@@ -132,6 +133,9 @@ def check_imported_state(state: dict[str, Any], completion_id: str) -> None:
     assert state["choices"][0]["message"][0]["tool_calls"][0]["function"][0]["name"] == "get_weather"
 
 
+@pytest.mark.requires_terraform(
+    "1.1", "optional fields inside `response_format.json_schema`; 1.0 gets object-typed attributes"
+)
 def test_import_command_rebuilds_inputs_and_matching_config_plans_no_change(ws, local):
     _, completion_id = stored_completion(local)
     ws.write(header(local) + RESOURCE)
@@ -157,6 +161,7 @@ def test_import_command_rebuilds_inputs_and_matching_config_plans_no_change(ws, 
     }
 
 
+@pytest.mark.requires_terraform("1.5", "`import` blocks")
 def test_import_block_generates_config_that_plans_no_change(ws, local):
     _, completion_id = stored_completion(local)
     ws.write(header(local) + f'import {{\n  to = {ADDR}\n  id = "{completion_id}"\n}}\n')
@@ -182,6 +187,7 @@ def test_import_block_generates_config_that_plans_no_change(ws, local):
     ]
 
 
+@pytest.mark.requires_terraform("1.5", "`import` blocks")
 def test_import_of_unknown_id_is_an_error_naming_it(ws, local):
     ws.write(header(local) + RESOURCE)
     ws.init()
@@ -278,6 +284,9 @@ resource "openai_chat_completion" "x" {
 """
 
 
+@pytest.mark.requires_terraform(
+    "1.1", "optional fields inside `response_format.json_schema`; 1.0 gets object-typed attributes"
+)
 def test_import_of_json_schemas_in_another_key_order_plans_no_change(ws, local):
     client = OpenAI(base_url=local.base_url, api_key="sk-local-test", max_retries=0)
     completion = client.chat.completions.create(

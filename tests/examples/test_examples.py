@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.examples.readme_blocks import MODULE_SOURCE_PLACEHOLDER, fill_elisions, hcl_blocks, readme_text
-from tests.support.terraform import REPO, Workspace, provider_block, required_providers
+from tests.support.terraform import REPO, Workspace, provider_block, require_terraform, required_providers
 
 EXAMPLES = REPO / "examples"
 API_KEY = "sk-local-test"
@@ -63,8 +63,7 @@ def _module_needs_terraform_1_5(request):
     if request.node.name in _WITHOUT_MODULE or request.node.name.startswith("test_registry_snippets"):
         return
     tf_home = request.getfixturevalue("tf_home")
-    if tf_home.version < (1, 5, 0):
-        pytest.skip(f"terraform {'.'.join(map(str, tf_home.version))}: the module needs 1.5+ (check block)")
+    require_terraform(tf_home.version, "1.5", "the module's check block")
 
 
 def _env(local) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -348,12 +349,29 @@ def test_the_access_and_trace_logs_hold_no_key() -> None:
         assert raw_request(f"{server.base_url}/chat/completions?api_key={WRONG}")[0] == 401
         assert raw_request(f"{server.base_url}/chat/completions/{KEY}", headers=headers)[0] == 404
         assert raw_request(f"{server.root_url}/_admin/requests?token={WRONG}", headers=headers)[0] == 200
+        body = {"model": "gpt-4o", "messages": [user(f"my key is {KEY}")]}
+        assert raw_request(f"{server.base_url}/chat/completions", body, headers=headers)[0] == 200
     logs = "\n".join(server.stdout_lines) + "\n" + server.stderr()
+    # the server's own line per API request (debug) and its bodies (trace)
+    assert re.search(
+        r"DEBUG: +GET /v1/chat/completions\?api-key=\*\*\*&limit=1: HTTP 200, request id req_", logs
+    )
+    assert re.search(
+        r"DEBUG: +POST /v1/chat/completions: HTTP 200, request id req_[0-9a-f]+, [\d.]+ ms", logs
+    )
+    assert re.search(r"TRACE: +request req_[0-9a-f]+ body: .*my key is \*\*\*", logs)
+    assert re.search(r"TRACE: +request req_[0-9a-f]+ answer: .*chat\.completion", logs)
     assert '"GET /v1/chat/completions?api-key=***&limit=1 HTTP/1.1" 200' in logs
     assert '"GET /v1/chat/completions?api_key=*** HTTP/1.1" 401' in logs
     assert '"GET /v1/chat/completions/*** HTTP/1.1" 404' in logs
     assert "TRACE" in logs and "query_string': b'api-key=***&limit=1'" in logs
     _assert_no_key(logs, KEY, WRONG)
+
+
+def test_requests_are_logged_only_from_log_level_debug() -> None:
+    with LocalServer.start("--log-level", "info") as server:
+        assert raw_request(f"{server.base_url}/chat/completions?limit=1")[0] == 200
+    assert "request id" not in server.stderr()
 
 
 def test_mask_query_params_knows_the_usual_names() -> None:

@@ -8,10 +8,8 @@ import re
 import shutil
 import sys
 
-import pytest
-
 from tests.examples.readme_blocks import hcl_blocks, readme_text
-from tests.support.terraform import REPO
+from tests.support.terraform import REPO, require_terraform
 
 MODULE = REPO / "modules" / "chat_completion"
 sys.path.insert(0, str(REPO / "scripts"))
@@ -114,11 +112,7 @@ def test_hcl_of_modules_and_examples_is_formatted(tf_home):
 
 
 def test_terraform_test_passes_every_unit_and_integration_run(tf_home, local, tmp_path):
-    if tf_home.version < (1, 7, 0):
-        pytest.skip(
-            f"terraform {'.'.join(map(str, tf_home.version))} is older than 1.7: `terraform test` with "
-            "mock_provider needs 1.7+ (install a newer terraform or set TERRAFORM=/path/to/terraform)"
-        )
+    require_terraform(tf_home.version, "1.7", "`terraform test` with mock_provider")
     copy = tmp_path / "chat_completion"
     shutil.copytree(
         MODULE, copy, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")

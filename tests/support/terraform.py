@@ -50,6 +50,31 @@ def terraform_version(binary: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+#: How every skip for an old terraform starts: tests/conftest.py counts them in the summary.
+TOO_OLD = "needs Terraform >= "
+
+
+def version_text(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+def too_old(have: tuple[int, int, int], need: str, why: str) -> str | None:
+    """The skip reason when `have` is older than `need` ("1.5"), else None."""
+    wanted = tuple(int(x) for x in need.split("."))
+    if have >= wanted:
+        return None
+    return f"{TOO_OLD}{need} ({why}); this is {version_text(have)}"
+
+
+def require_terraform(have: tuple[int, int, int], need: str, why: str) -> None:
+    """Skip the running test, saying which version it needs and why, when `have` is older."""
+    reason = too_old(have, need, why)
+    if reason is not None:
+        import pytest
+
+        pytest.skip(reason)
+
+
 @dataclass
 class Result:
     args: list[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from terraform_provider_openai.provider import OpenAIProvider
 
 KEY = "sk-unit-secret-123456"
 BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+COMPLETION = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o", "choices": []}
 
 
 def client_with(handler: Callable[[httpx2.Request], httpx2.Response], **settings: Any) -> APIClient:
@@ -207,7 +209,7 @@ def test_key_with_trailing_newline_is_trimmed(monkeypatch: pytest.MonkeyPatch) -
 
     real = openai.OpenAI
     transport = httpx2.Client(transport=httpx2.MockTransport(handler))
-    monkeypatch.setattr(openai, "OpenAI", lambda **kw: real(http_client=transport, **kw))
+    monkeypatch.setattr(openai, "OpenAI", lambda **kw: real(**{**kw, "http_client": transport}))
     provider = OpenAIProvider()
     diags = Diagnostics()
     provider.configure_provider(diags, {"api_key": f"  {KEY}\r\n", "base_url": "http://api.test/v1"})
@@ -404,3 +406,53 @@ def test_listing_a_limit_that_fits_one_page_asks_exactly_that() -> None:
     listing = client_with(handler).list_chat_completions(limit=20, metadata={"team": "a"})
     assert len(listing.items) == 20 and listing.has_more is True
     assert len(seen) == 1 and seen[0]["limit"] == "20" and seen[0]["metadata[team]"] == "a"
+
+
+def test_each_attempt_is_logged_retries_with_their_reason_bodies_only_at_trace(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from terraform_provider_openai.client import _logged_http_client
+    from terraform_provider_openai.framework.hclog import TRACE
+
+    answers = [
+        httpx2.Response(429, json={"error": {"message": "slow down"}}, headers={"retry-after-ms": "1"}),
+        httpx2.Response(200, json=COMPLETION, headers={"x-request-id": "req_second"}),
+    ]
+    client = APIClient(ClientSettings(api_key=KEY, base_url="http://api.test/v1"))
+    client._sdk = openai.OpenAI(
+        api_key=KEY,
+        base_url="http://api.test/v1",
+        max_retries=1,
+        http_client=_logged_http_client(transport=httpx2.MockTransport(lambda request: answers.pop(0))),
+    )
+    with caplog.at_level(TRACE, logger="terraform_provider_openai.client"):
+        client.create_chat_completion(BODY)
+    lines = [(r.levelno, r.getMessage(), getattr(r, "fields", {})) for r in caplog.records]
+    debug = [(m, f) for level, m, f in lines if level == logging.DEBUG]
+    assert [m.rsplit(",", 1)[0] for m, _ in debug] == [
+        "API call: POST /v1/chat/completions: HTTP 429, request id None, attempt 1",
+        "API call: POST /v1/chat/completions: HTTP 200, request id req_second, attempt 2",
+    ]
+    assert debug[1][1] | {"duration_ms": 0} == {
+        "method": "POST",
+        "path": "/v1/chat/completions",
+        "status": 200,
+        "request_id": "req_second",
+        "attempt": 2,
+        "duration_ms": 0,
+    }
+    [warning] = [m for level, m, _ in lines if level == logging.WARNING]
+    assert warning == "API call retried: POST /v1/chat/completions, attempt 2: HTTP 429, retry after 0.001 s"
+    bodies = [f["body"] for level, _, f in lines if level == TRACE]
+    assert len(bodies) == 4 and '"content":"hi"' in bodies[0].replace(" ", "")
+
+
+def test_with_logging_off_the_sdk_gets_its_own_http_client() -> None:
+    root = logging.getLogger()
+    saved = root.level
+    root.setLevel(logging.CRITICAL + 1)  # what the runner does without TF_LOG
+    try:
+        client = APIClient(ClientSettings(api_key=KEY, base_url="http://api.test/v1"))
+        assert type(client._client()._client).__name__ != "LoggedHttpClient"
+    finally:
+        root.setLevel(saved)

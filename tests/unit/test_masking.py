@@ -126,6 +126,9 @@ def test_provider_logging_to_stderr_masks_secrets_at_trace_level() -> None:
     err = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     ).stderr
-    assert "[DEBUG] terraform_provider_openai.x: sent b'Bearer ***'" in err, err
-    assert "[WARNING] openai: env key ***" in err, err
+    lines = [json.loads(line) for line in err.splitlines()]  # go-hclog JSON, one object per line
+    assert {"@level": "debug", "@module": "provider.x", "@message": "sent b'Bearer ***'"}.items() <= lines[
+        0
+    ].items(), err
+    assert {"@level": "warn", "@module": "openai", "@message": "env key ***"}.items() <= lines[1].items(), err
     assert not leaks(err) and "5566778899" not in err

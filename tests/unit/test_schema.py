@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from tf.gen import tfplugin_pb2 as pb
 from tf.schema import Schema
 
@@ -76,3 +79,38 @@ def test_resource_schema_is_described_and_serialisable() -> None:
         "usage",
         "message",
     } <= names
+
+
+# ---- Terraform 1.0: nested attributes as object-typed attributes -------------------------------
+
+
+def _messages_pb(monkeypatch: pytest.MonkeyPatch, **env: str) -> pb.Schema.Attribute:
+    for name in ("TF_TEMP_LOG_PATH", "TF_PANICWRAP_STDERR", "TF_PROVIDER_OPENAI_LEGACY_SCHEMA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    schema = ChatCompletionResource.get_schema()
+    [messages] = [a for a in schema.attributes if a.name == "messages"]
+    result: pb.Schema.Attribute = messages.to_pb()
+    return result
+
+
+def test_modern_terraform_gets_nested_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
+    attr = _messages_pb(monkeypatch)
+    assert attr.HasField("nested_type") and not attr.type
+
+
+def test_a_panicwrap_era_terraform_gets_object_types_optional_only_at_the_top(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Terraform 1.0.0-1.0.8 crash at plan on nested attributes (objchange.proposedNewNestedType);
+    1.0.x run under panicwrap, which hands TF_TEMP_LOG_PATH to its plugins; 1.1+ does not."""
+    attr = _messages_pb(monkeypatch, TF_TEMP_LOG_PATH="/tmp/x")
+    assert not attr.HasField("nested_type") and attr.required
+    kind, element = json.loads(attr.type)
+    assert kind == "list" and element[0] == "object"
+    assert "content" in element[2] and "role" not in element[2]  # the message's own optional fields
+    tool_calls = element[1]["tool_calls"]
+    assert tool_calls == ["list", ["object", tool_calls[1][1]]]  # no optional markers inside
+    assert not _messages_pb(monkeypatch, TF_TEMP_LOG_PATH="/x", TF_PROVIDER_OPENAI_LEGACY_SCHEMA="0").type
+    assert _messages_pb(monkeypatch, TF_PROVIDER_OPENAI_LEGACY_SCHEMA="1").type

@@ -288,19 +288,26 @@ def build_server(provider: Any, lifecycle: Lifecycle) -> Any:
 
 
 def _configure_logging() -> None:
-    level = os.environ.get("TF_LOG_PROVIDER") or os.environ.get("TF_LOG") or "WARN"
-    level = {"TRACE": "DEBUG", "WARN": "WARNING", "JSON": "DEBUG"}.get(level.upper(), level.upper())
+    """go-hclog JSON lines on stderr at the level Terraform shows (framework/hclog.py); nothing at all
+    when it shows none (TF_LOG and TF_LOG_PROVIDER unset or OFF)."""
+    from terraform_provider_openai.framework import hclog
+
+    root = logging.getLogger()
+    level = hclog.level_from_env()
+    if level is None:
+        root.setLevel(logging.CRITICAL + 1)
+        return
     # terraform copies the provider's stderr into its TF_LOG output: mask secrets on the way out
-    from terraform_provider_openai.masking import SecretFilter
+    from terraform_provider_openai.masking import SecretFilter, mask
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
+    handler.setFormatter(hclog.Formatter(mask=mask))
     handler.addFilter(SecretFilter())
-    root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(getattr(logging, level, logging.WARNING))
-    # The HTTP stack logs request headers at DEBUG level: keep it quiet whatever TF_LOG says.
-    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "hpack", "grpc"):
+    root.setLevel(level)
+    # The HTTP stack logs request headers at DEBUG level: keep it quiet whatever TF_LOG says (the
+    # provider's own client logs each call: client.py).
+    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "hpack", "grpc", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any, Literal
 
 from tf.gen import tfplugin_pb2 as pb
@@ -10,6 +12,40 @@ from tf.schema import Attribute, Schema, TextFormat
 from terraform_provider_openai.framework.types import List, Object
 
 _NESTING = {"list": pb.Schema.Object.NestingMode.LIST, "single": pb.Schema.Object.NestingMode.SINGLE}
+
+#: ``1`` forces the legacy schema shape (see :func:`legacy_schema`), ``0`` forbids it.
+LEGACY_SCHEMA_ENV = "TF_PROVIDER_OPENAI_LEGACY_SCHEMA"
+#: Terraform 0.14 to 1.0 run themselves under panicwrap, which hands these to every plugin they
+#: start; Terraform 1.1 dropped panicwrap (hashicorp/terraform#29825), so no later version sets them.
+_PANICWRAP_ENV = ("TF_TEMP_LOG_PATH", "TF_PANICWRAP_STDERR")
+
+
+def legacy_schema() -> bool:
+    """Whether nested attributes must be declared as plain object-typed attributes.
+
+    Terraform 1.0.0-1.0.8 crash at plan on a resource with a protocol-6 nested attribute
+    (``panic: interface conversion`` in ``objchange.proposedNewNestedType``, fixed in 1.0.9 by
+    hashicorp/terraform#29701 after #29411 and #29580). The provider cannot ask Terraform its
+    version before the schema is read (only ConfigureProvider, later, carries it), but the
+    Terraforms with those bugs are panicwrap-era ones, recognisable by the environment they pass
+    on. ``TF_PROVIDER_OPENAI_LEGACY_SCHEMA`` overrides the guess either way."""
+    forced = os.environ.get(LEGACY_SCHEMA_ENV, "").strip()
+    if forced:
+        return forced not in ("0", "false", "no")
+    return any(os.environ.get(name) for name in _PANICWRAP_ENV)
+
+
+def _without_inner_optional(t: Any, depth: int = 0) -> Any:
+    """The cty type (JSON form) with optional-attribute markers kept only on the attribute's own
+    object (or list element object). Terraform 1.0 types a null it decodes from the provider with
+    the declared type, markers included, but a null it converts from the configuration without
+    them, and then finds the two unequal ("planned value ... does not match config value")."""
+    if isinstance(t, list) and t and t[0] == "object":
+        attrs = {name: _without_inner_optional(a, depth + 1) for name, a in t[1].items()}
+        return ["object", attrs, t[2]] if depth == 0 and len(t) > 2 else ["object", attrs]
+    if isinstance(t, list) and len(t) == 2 and t[0] in ("list", "set", "map"):
+        return [t[0], _without_inner_optional(t[1], depth)]
+    return t
 
 
 class NestedAttribute(Attribute):
@@ -50,18 +86,37 @@ class NestedAttribute(Attribute):
         )
 
     def to_pb(self) -> pb.Schema.Attribute:
+        if legacy_schema():
+            return self._legacy_pb()
         return pb.Schema.Attribute(
             name=self.name,
             nested_type=pb.Schema.Object(
                 attributes=[a.to_pb() for a in self.nested_attributes],
                 nesting=_NESTING[self.nesting],
             ),
-            description=self.description or "",
-            description_kind=pb.StringKind.MARKDOWN,
-            required=bool(self.required),
-            optional=bool(self.optional),
-            computed=bool(self.computed),
-            sensitive=bool(self.sensitive),
+            **self._pb_flags(),
+        )
+
+    def _pb_flags(self) -> dict[str, Any]:
+        return {
+            "description": self.description or "",
+            "description_kind": pb.StringKind.MARKDOWN,
+            "required": bool(self.required),
+            "optional": bool(self.optional),
+            "computed": bool(self.computed),
+            "sensitive": bool(self.sensitive),
+        }
+
+    def _legacy_pb(self) -> pb.Schema.Attribute:
+        """For Terraform 1.0: the same value type, written the same way in HCL, as an attribute of
+        object type. What is lost: the fields' own descriptions, and on objects inside the objects
+        (``tool_calls``, ``tools[].function``, ``response_format.json_schema``) optional fields,
+        which must then be written out (``null`` will do)."""
+        legacy_type = _without_inner_optional(json.loads(self.type.tf_type()))
+        return pb.Schema.Attribute(
+            name=self.name,
+            type=json.dumps(legacy_type, separators=(",", ":")).encode(),
+            **self._pb_flags(),
         )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import os
 import secrets
 import string
@@ -26,6 +27,11 @@ from terraform_provider_openai.localserver._generate import build_completion, st
 from terraform_provider_openai.localserver._recorder import Recorder, key_from_headers
 from terraform_provider_openai.localserver._store import Store, UnknownAfter
 from terraform_provider_openai.localserver._validation import list_params, validate_create, validate_update
+
+#: Each API exchange at DEBUG (method, path, status, request id, duration), bodies at TRACE (5, as
+#: uvicorn's --log-level trace), both from the request log's masked copy: keys never reach them.
+log = logging.getLogger(__name__)
+TRACE = 5
 
 _ALNUM = string.ascii_letters + string.digits
 _BODY_KEY = "localserver.body"
@@ -147,6 +153,7 @@ class LocalServer:
         )
         scope[_BODY_KEY] = recording.body if recording.body is not None or not raw else _INVALID_JSON
         request_id = "req_" + secrets.token_hex(16)
+        started = time.perf_counter() if log.isEnabledFor(logging.DEBUG) else None
 
         async def send_recorded(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -154,6 +161,8 @@ class LocalServer:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             elif message["type"] == "http.response.body":
                 recording.add_body(message.get("body", b""), message.get("more_body", False))
+                if started is not None and not message.get("more_body", False):
+                    _log_exchange(recording.entry, request_id, started)
             await send(message)
 
         try:
@@ -163,6 +172,12 @@ class LocalServer:
             return
 
         if fault is not None and fault.kind == "drop":
+            log.info(
+                "%s %s: connection dropped (fault), request id %s",
+                scope["method"],
+                recording.entry["path"],
+                request_id,
+            )
             await self._drop(receive, send)
             return
         if fault is not None and fault.kind == "status":
@@ -433,3 +448,20 @@ async def _wait_disconnect(receive: Receive) -> None:
 def create_app(config: ServerConfig | None = None) -> LocalServer:
     """The ASGI app of the local server."""
     return LocalServer(config or ServerConfig())
+
+
+def _log_exchange(entry: dict[str, Any], request_id: str, started: float) -> None:
+    """One answered API request, from its (masked) request-log entry."""
+    log.debug(
+        "%s %s%s: HTTP %s, request id %s, %.1f ms",
+        entry["method"],
+        entry["path"],
+        f"?{entry['query']}" if entry["query"] else "",
+        entry["status"],
+        request_id,
+        (time.perf_counter() - started) * 1000,
+    )
+    if log.isEnabledFor(TRACE):
+        raw = entry.get("response_raw") or b""
+        log.log(TRACE, "request %s body: %s", request_id, json.dumps(entry["body"]))
+        log.log(TRACE, "request %s answer: %s", request_id, raw.decode("utf-8", "replace"))

@@ -71,6 +71,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _log_requests(level: str) -> None:
+    """The server's own log (each API request at debug, bodies at trace) next to uvicorn's, in its
+    format and at the same --log-level."""
+    import logging
+
+    from uvicorn.logging import DefaultFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s", use_colors=False))
+    logger = logging.getLogger("terraform_provider_openai.localserver")
+    logger.addHandler(handler)
+    logger.setLevel({"trace": 5}.get(level) or logging.getLevelName(level.upper()))
+    logger.propagate = False
+
+
 class UsageError(Exception):
     """A bad option value: reported on stderr with exit code 2."""
 
@@ -170,6 +185,7 @@ def main(argv: list[str]) -> int:
         timeout_graceful_shutdown=1,
         timeout_keep_alive=30,
     )
+    _log_requests(args.log_level)
     # uvicorn.Config set up logging: from here on no handler writes the key or an api-key=... value.
     install_log_redactor([api_key])
     server = uvicorn.Server(config)
