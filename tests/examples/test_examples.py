@@ -238,15 +238,20 @@ def test_proxy_example_sends_the_event_code_header_to_base_url(tf_home, tree, lo
 # ---- registry-style snippets ------------------------------------------------------------------
 
 
-def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_home, tmp_path, local):
-    """provider.tf + resource.tf + the three data-source.tf, wrapped with required_providers."""
-    ws = tf_home.workspace(tmp_path / "registry")
+def _apply_snippets(ws: Workspace, snippets: list[str], env: dict[str, str]) -> Workspace:
+    """The snippets side by side, wrapped with required_providers, applied."""
     ws.write(required_providers(), "versions.tf")
-    for snippet in REGISTRY_SNIPPETS:
+    for snippet in snippets:
         ws.write((EXAMPLES / snippet).read_text(), snippet.replace("/", "_"))
-    env = _env(local)
     ws.init()
     ws.apply(env=env)
+    return ws
+
+
+def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_home, tmp_path, local):
+    """provider.tf + resource.tf + the three data-source.tf, wrapped with required_providers."""
+    env = _env(local)
+    ws = _apply_snippets(tf_home.workspace(tmp_path / "registry"), REGISTRY_SNIPPETS, env)
     out = _outputs(ws, env)
     assert out["haiku"] == REPLY + "Write a haiku about infrastructure as code."
     assert out["total_tokens"] > 0
@@ -279,13 +284,8 @@ def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_
 def test_registry_snippets_ephemeral_answer_configures_the_aliased_provider(tf_home, tmp_path, local):
     if tf_home.version < (1, 10, 0):
         pytest.skip(f"terraform {'.'.join(map(str, tf_home.version))}: ephemeral resources need 1.10+")
-    ws = tf_home.workspace(tmp_path / "ephemeral")
-    ws.write(required_providers(), "versions.tf")
-    for snippet in EPHEMERAL_SNIPPETS:
-        ws.write((EXAMPLES / snippet).read_text(), snippet.replace("/", "_"))
     env = _env(local)
-    ws.init()
-    ws.apply(env=env)
+    ws = _apply_snippets(tf_home.workspace(tmp_path / "ephemeral"), EPHEMERAL_SNIPPETS, env)
     assert _outputs(ws, env)["release_notes"] == REPLY + "Write one line of release notes."
     [notes] = [r for r in _creates(local) if r["body"]["messages"][-1]["content"].startswith("Write one")]
     prompt = "Suggest a codename for tonight's release."

@@ -382,19 +382,25 @@ class ProviderServicer(_GeneratedProviderServicer):
             ],
         )
 
+    @functools.cached_property
+    def _type_schemas(self) -> dict[str, dict[str, pb.Schema]]:
+        """Resource, data source and ephemeral resource schemas, made once per process (as `tf` did)."""
+        kinds: dict[str, dict[str, Any]] = {
+            "resource_schemas": self._resources,
+            "data_source_schemas": self._data_sources,
+            "ephemeral_resource_schemas": self._ephemeral_resources,
+        }
+        return {
+            kind: {name: schema_to_wire(klass.get_schema()) for name, klass in classes.items()}
+            for kind, classes in kinds.items()
+        }
+
     @_guard(pb.GetProviderSchema.Response)
     def GetProviderSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
         diags = Diagnostics()
         provider = schema_to_wire(self.provider.get_provider_schema(diags))
         return pb.GetProviderSchema.Response(
-            provider=provider,
-            provider_meta=_EMPTY_SCHEMA,
-            resource_schemas={n: schema_to_wire(k.get_schema()) for n, k in self._resources.items()},
-            data_source_schemas={n: schema_to_wire(k.get_schema()) for n, k in self._data_sources.items()},
-            ephemeral_resource_schemas={
-                n: schema_to_wire(k.get_schema()) for n, k in self._ephemeral_resources.items()
-            },
-            diagnostics=diags.to_pb(),
+            provider=provider, provider_meta=_EMPTY_SCHEMA, diagnostics=diags.to_pb(), **self._type_schemas
         )
 
     # ----------------- Calls this provider has nothing for ----------------- #

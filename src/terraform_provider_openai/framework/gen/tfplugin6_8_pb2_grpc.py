@@ -28,6 +28,7 @@ if _version_not_supported:
 class ProviderStub(object):
     """---- the service ------------------------------------------------------------------------------
 
+    Terraform calls, the provider serves.
     """
 
     def __init__(self, channel):
@@ -141,6 +142,7 @@ class ProviderStub(object):
 class ProviderServicer(object):
     """---- the service ------------------------------------------------------------------------------
 
+    Terraform calls, the provider serves.
     """
 
     def GetMetadata(self, request, context):
@@ -378,6 +380,7 @@ def add_ProviderServicer_to_server(servicer, server):
 class Provider(object):
     """---- the service ------------------------------------------------------------------------------
 
+    Terraform calls, the provider serves.
     """
 
     @staticmethod
