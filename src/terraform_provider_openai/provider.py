@@ -12,7 +12,7 @@ from tf.schema import Schema
 from tf.utils import Diagnostics
 
 from terraform_provider_openai import PROVIDER_ADDRESS, masking
-from terraform_provider_openai.framework.resource import DataSourceBase, ResourceBase
+from terraform_provider_openai.framework.resource import DataSourceBase, EphemeralResourceBase, ResourceBase
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Map, Number, String, Unknown
 
@@ -172,6 +172,11 @@ class OpenAIProvider:
 
         return list(DATA_SOURCES)
 
+    def get_ephemeral_resources(self) -> list[type[EphemeralResourceBase]]:
+        from terraform_provider_openai.ephemeral_resources import EPHEMERAL_RESOURCES
+
+        return list(EPHEMERAL_RESOURCES)
+
     def get_functions(self) -> list[Any]:
         return []
 
@@ -179,6 +184,9 @@ class OpenAIProvider:
         return klass(self)
 
     def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase:
+        return klass(self)
+
+    def new_ephemeral_resource(self, klass: type[EphemeralResourceBase]) -> EphemeralResourceBase:
         return klass(self)
 
     # ---- configuration -----------------------------------------------------------------------

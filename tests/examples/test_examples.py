@@ -42,6 +42,8 @@ REGISTRY_SNIPPETS = [
     "data-sources/openai_chat_completions/data-source.tf",
     "data-sources/openai_chat_completion_messages/data-source.tf",
 ]
+# Terraform 1.10+ only: applied on their own, so that the snippets above still run on older ones.
+EPHEMERAL_SNIPPETS = ["ephemeral-resources/openai_chat_completion/ephemeral-resource.tf"]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def _creates(local) -> list[dict]:
 
 def test_every_example_directory_is_covered():
     dirs = {str(p.parent.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.tf")}
-    covered = set(SCENARIOS) | {str(Path(s).parent) for s in REGISTRY_SNIPPETS}
+    covered = set(SCENARIOS) | {str(Path(s).parent) for s in REGISTRY_SNIPPETS + EPHEMERAL_SNIPPETS}
     assert dirs == covered, (
         f"examples without a test: {sorted(dirs - covered)}; tests without an example: {sorted(covered - dirs)}"
     )
@@ -235,15 +237,20 @@ def test_proxy_example_sends_the_event_code_header_to_base_url(tf_home, tree, lo
 # ---- registry-style snippets ------------------------------------------------------------------
 
 
-def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_home, tmp_path, local):
-    """provider.tf + resource.tf + the three data-source.tf, wrapped with required_providers."""
-    ws = tf_home.workspace(tmp_path / "registry")
+def _apply_snippets(ws: Workspace, snippets: list[str], env: dict[str, str]) -> Workspace:
+    """The snippets side by side, wrapped with required_providers, applied."""
     ws.write(required_providers(), "versions.tf")
-    for snippet in REGISTRY_SNIPPETS:
+    for snippet in snippets:
         ws.write((EXAMPLES / snippet).read_text(), snippet.replace("/", "_"))
-    env = _env(local)
     ws.init()
     ws.apply(env=env)
+    return ws
+
+
+def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_home, tmp_path, local):
+    """provider.tf + resource.tf + the three data-source.tf, wrapped with required_providers."""
+    env = _env(local)
+    ws = _apply_snippets(tf_home.workspace(tmp_path / "registry"), REGISTRY_SNIPPETS, env)
     out = _outputs(ws, env)
     assert out["haiku"] == REPLY + "Write a haiku about infrastructure as code."
     assert out["total_tokens"] > 0
@@ -271,6 +278,18 @@ def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_
     ws.run(subcommand, "-no-color", "-input=false", *positional, env=env)
     code, result = _plan_exit_code(ws, env)
     assert code == 0, result
+
+
+def test_registry_snippets_ephemeral_answer_configures_the_aliased_provider(tf_home, tmp_path, local):
+    if tf_home.version < (1, 10, 0):
+        pytest.skip(f"terraform {'.'.join(map(str, tf_home.version))}: ephemeral resources need 1.10+")
+    env = _env(local)
+    ws = _apply_snippets(tf_home.workspace(tmp_path / "ephemeral"), EPHEMERAL_SNIPPETS, env)
+    assert _outputs(ws, env)["release_notes"] == REPLY + "Write one line of release notes."
+    [notes] = [r for r in _creates(local) if r["body"]["messages"][-1]["content"].startswith("Write one")]
+    prompt = "Suggest a codename for tonight's release."
+    assert notes["headers"]["x-release-codename"] == REPLY + prompt
+    assert prompt not in ws.raw_state()
 
 
 # ---- the module README's HCL blocks (the seed README's examples), verbatim ----------------------

@@ -31,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tf.gen import grpc_controller_pb2 as controller_pb
 from tf.gen import grpc_controller_pb2_grpc as controller_rpc
-from tf.gen import tfplugin_pb2_grpc as rpc
+
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2_grpc as rpc
 
 MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 HANDSHAKE_TIMEOUT_S = 30.0

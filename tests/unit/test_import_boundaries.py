@@ -182,7 +182,7 @@ def _loaded_after(code: str) -> list[str]:
 def test_the_provider_entry_points_do_not_load_the_local_server() -> None:
     loaded = _loaded_after(
         "import contextlib, io\n"
-        "from tf.gen import tfplugin_pb2 as pb\n"
+        "from terraform_provider_openai.framework.gen import tfplugin6_8_pb2 as pb\n"
         "from terraform_provider_openai import main, install, leftovers\n"
         "from terraform_provider_openai.framework import runner\n"
         "from terraform_provider_openai.provider import OpenAIProvider\n"

@@ -24,10 +24,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from tf.gen import tfplugin_pb2 as pb
-from tf.gen import tfplugin_pb2_grpc as rpc
 
 from terraform_provider_openai.framework import runner, stop
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2 as pb
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2_grpc as rpc
 from terraform_provider_openai.framework.schema import encode_state
 from terraform_provider_openai.framework.servicer import read_dynamic_value, to_dynamic_value
 from terraform_provider_openai.main import _plugin_mode

@@ -10,8 +10,8 @@ from typing import Any
 import msgpack
 import pytest
 from openai.types.chat import ChatCompletion
-from tf.gen import tfplugin_pb2 as pb
 
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2 as pb
 from terraform_provider_openai.framework.schema import encode_state
 from terraform_provider_openai.framework.servicer import (
     ProviderServicer,
@@ -114,7 +114,7 @@ def test_create_plan_marks_outputs_unknown_and_keeps_inputs(servicer: ProviderSe
 
 def test_apply_create_calls_the_api_once_and_fills_outputs(servicer: ProviderServicer) -> None:
     state = created_state(servicer)
-    assert servicer.app._client.bodies == [
+    assert servicer.provider._client.bodies == [
         {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.7}
     ]
     assert state["id"] == "chatcmpl-1"
@@ -161,7 +161,7 @@ def test_update_of_a_non_stored_completion_makes_no_call(servicer: ProviderServi
     )
     assert not resp.diagnostics
     assert decoded(resp.new_state)["metadata"] == {"team": "a"}
-    assert len(servicer.app._client.bodies) == 1
+    assert len(servicer.provider._client.bodies) == 1
 
 
 def test_destroy_plan_and_apply(servicer: ProviderServicer) -> None:

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from tf.gen import tfplugin_pb2 as pb
 
 from terraform_provider_openai import masking
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2 as pb
 from terraform_provider_openai.framework.schema import encode_state
 from terraform_provider_openai.framework.servicer import ProviderServicer, read_dynamic_value
 from terraform_provider_openai.framework.statecheck import state_problems

@@ -21,8 +21,9 @@ from tf.gen import tfplugin_pb2 as pb
 from tf.schema import Attribute, Schema
 from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
-from terraform_provider_openai.framework.schema import NestedAttribute
-from terraform_provider_openai.framework.servicer import ProviderServicer
+from terraform_provider_openai.framework.diagnostics import WireDiagnostics
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2 as wire
+from terraform_provider_openai.framework.schema import NestedAttribute, schema_to_wire
 from terraform_provider_openai.provider import OpenAIProvider
 
 
@@ -33,32 +34,17 @@ def test_tf_is_the_pinned_version() -> None:
 # ---- relied on -----------------------------------------------------------------------------------
 
 
-def test_the_servicer_constructor_keeps_the_provider_as_app() -> None:
+def test_schema_to_pb_carries_over_to_the_tfplugin6_8_schema_byte_for_byte() -> None:
+    """The servicer sends `tf`'s Schema.to_pb re-read as framework/gen's message (schema_to_wire)."""
     provider = OpenAIProvider()
-    assert ProviderServicer(provider).app is provider
-
-
-def test_inherited_get_metadata_advertises_destroy_plans_and_an_optional_schema_call() -> None:
-    response = ProviderServicer(OpenAIProvider()).GetMetadata(pb.GetMetadata.Request(), None)
-    assert response.server_capabilities.plan_destroy
-    assert response.server_capabilities.get_provider_schema_optional
-
-
-def test_inherited_get_provider_schema_serves_each_schemas_to_pb_under_prefix_and_name() -> None:
-    provider = OpenAIProvider()
-    response = ProviderServicer(provider).GetProviderSchema(pb.GetProviderSchema.Request(), None)
-    assert not response.diagnostics
-    prefix = provider.get_model_prefix()
-    assert response.provider == provider.get_provider_schema(Diagnostics()).to_pb()
-    resources = {prefix + k.get_name(): k for k in provider.get_resources()}
-    data_sources = {prefix + k.get_name(): k for k in provider.get_data_sources()}
-    assert set(response.resource_schemas) == set(resources)
-    assert set(response.data_source_schemas) == set(data_sources)
-    for name, klass in resources.items():
-        assert response.resource_schemas[name] == klass.get_schema().to_pb()
-    for name, klass in data_sources.items():
-        assert response.data_source_schemas[name] == klass.get_schema().to_pb()
-    assert not response.functions
+    schemas = [provider.get_provider_schema(Diagnostics())]
+    schemas += [k.get_schema() for k in (*provider.get_resources(), *provider.get_data_sources())]
+    schemas += [k.get_schema() for k in provider.get_ephemeral_resources()]
+    for schema in schemas:
+        old = schema.to_pb()
+        new = schema_to_wire(schema)
+        assert new.SerializeToString() == old.SerializeToString()
+        assert [a.name for a in new.block.attributes] == [a.name for a in schema.attributes]
 
 
 def test_schema_to_pb_calls_each_attributes_to_pb() -> None:
@@ -96,6 +82,21 @@ def test_unknown_is_one_object_even_through_copies() -> None:
     assert copy.deepcopy([tf_types.Unknown])[0] is tf_types.Unknown
 
 
+def test_diagnostics_keep_severity_summary_detail_and_path_where_wire_diagnostics_read_them() -> None:
+    diags = WireDiagnostics().add_error("s", "d", path=["messages", (1,), "content"]).add_warning("w")
+    (error, warning) = diags.diagnostics
+    assert (error.severity, error.summary, error.detail, error.path) == (
+        "error",
+        "s",
+        "d",
+        ["messages", (1,), "content"],
+    )
+    assert (warning.severity, warning.summary, warning.detail, warning.path) == ("warning", "w", "", None)
+    assert [m.SerializeToString() for m in diags.to_pb()] == [
+        m.SerializeToString() for m in Diagnostics.to_pb(diags)
+    ]
+
+
 def test_diagnostics_carry_summary_detail_and_attribute_path() -> None:
     diags = Diagnostics().add_error("s", "d", path=["messages"]).add_warning("w")
     error, warning = diags.to_pb()
@@ -103,11 +104,6 @@ def test_diagnostics_carry_summary_detail_and_attribute_path() -> None:
     assert (error.severity, error.summary, error.detail) == (pb.Diagnostic.ERROR, "s", "d")
     assert [step.attribute_name for step in error.attribute.steps] == ["messages"]
     assert warning.severity == pb.Diagnostic.WARNING
-
-
-def test_inherited_move_resource_state_answers_with_an_error_diagnostic() -> None:
-    response = ProviderServicer(OpenAIProvider()).MoveResourceState(pb.MoveResourceState.Request(), None)
-    assert response.diagnostics[0].severity == pb.Diagnostic.ERROR
 
 
 def test_go_plugin_services_are_generated() -> None:
@@ -151,3 +147,25 @@ def test_tf_dynamic_values_know_only_the_plain_unknown_and_send_null_as_empty() 
     refined = msgpack.packb(msgpack.ExtType(12, b"\x81\x01\xc3"))
     assert isinstance(read_dynamic_value(pb.DynamicValue(msgpack=refined)), msgpack.ExtType)
     assert to_dynamic_value(None) == pb.DynamicValue()
+
+
+def test_tf_speaks_a_tfplugin6_without_ephemeral_resources() -> None:
+    """Why framework/gen (tfplugin6.8) and a servicer of our own: `tf`'s generated messages predate
+    ephemeral resources (6.7) and write-only attributes (6.8), and its servicer builds them."""
+    assert "ephemeral_resource_schemas" not in pb.GetProviderSchema.Response.DESCRIPTOR.fields_by_name
+    assert "write_only" not in pb.Schema.Attribute.DESCRIPTOR.fields_by_name
+    assert "OpenEphemeralResource" not in pb.DESCRIPTOR.services_by_name["Provider"].methods_by_name
+    assert "ephemeral_resource_schemas" in wire.GetProviderSchema.Response.DESCRIPTOR.fields_by_name
+
+
+def test_tf_registers_its_tfplugin6_messages_in_protobufs_default_pool() -> None:
+    """Why framework/gen's messages live in a descriptor pool of their own (scripts/gen_tfplugin.py):
+    a second `tfplugin6.DynamicValue` in the default pool is refused."""
+    from google.protobuf import descriptor_pool
+
+    assert (
+        descriptor_pool.Default().FindMessageTypeByName("tfplugin6.DynamicValue")
+        is pb.DynamicValue.DESCRIPTOR
+    )
+    assert wire.DynamicValue.DESCRIPTOR.full_name == "tfplugin6.DynamicValue"
+    assert wire.DynamicValue is not pb.DynamicValue

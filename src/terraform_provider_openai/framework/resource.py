@@ -92,6 +92,27 @@ class DataSourceBase(_Typed):
         raise NotImplementedError
 
 
+class EphemeralResourceBase(_Typed):
+    """Base of every ephemeral resource (Terraform 1.10+): schema, then validate/open/renew/close.
+
+    Terraform opens one whenever a plan or an apply needs its value and never writes the result to
+    state or plan files. Nothing here is kept between calls but ``ctx.private``, which Terraform
+    hands to ``renew`` and ``close``."""
+
+    def validate(self, diags: Diagnostics, type_name: str, config: State) -> None:
+        """Check the configuration; values may be Unknown and are then skipped."""
+
+    def open(self, ctx: Context, config: State) -> State | None:
+        """The result: the configuration with the computed attributes filled in."""
+        raise NotImplementedError
+
+    def renew(self, ctx: Context) -> None:
+        """Extend what ``open`` made; called only when ``open`` asked for it (none of ours does)."""
+
+    def close(self, ctx: Context) -> None:
+        """Release what ``open`` made, once Terraform no longer needs it."""
+
+
 class ProviderBase(Protocol):
     """What the servicer needs of a provider: `tf.iface.Provider`, with this package's resource and
     data source classes (`tf`'s protocol names its own, whose methods take other contexts)."""
@@ -111,3 +132,7 @@ class ProviderBase(Protocol):
     def new_resource(self, klass: type[ResourceBase]) -> ResourceBase: ...
 
     def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase: ...
+
+    def get_ephemeral_resources(self) -> list[type[EphemeralResourceBase]]: ...
+
+    def new_ephemeral_resource(self, klass: type[EphemeralResourceBase]) -> EphemeralResourceBase: ...

@@ -262,8 +262,8 @@ def build_server(provider: Any, lifecycle: Lifecycle) -> Any:
     from tf.gen import grpc_controller_pb2 as controller_pb
     from tf.gen import grpc_controller_pb2_grpc as controller_rpc
     from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
-    from tf.gen import tfplugin_pb2_grpc as rpc
 
+    from terraform_provider_openai.framework.gen import tfplugin6_8_pb2_grpc as rpc
     from terraform_provider_openai.framework.servicer import ProviderServicer
 
     server = grpc.server(

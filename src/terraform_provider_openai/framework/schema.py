@@ -9,6 +9,7 @@ from typing import Any, Literal
 from tf.gen import tfplugin_pb2 as pb
 from tf.schema import Attribute, Schema, TextFormat
 
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2 as wire
 from terraform_provider_openai.framework.types import List, Object
 
 _NESTING = {"list": pb.Schema.Object.NestingMode.LIST, "single": pb.Schema.Object.NestingMode.SINGLE}
@@ -118,6 +119,14 @@ class NestedAttribute(Attribute):
             type=json.dumps(legacy_type, separators=(",", ":")).encode(),
             **self._pb_flags(),
         )
+
+
+def schema_to_wire(schema: Schema) -> wire.Schema:
+    """The schema as the tfplugin6.8 message the servicer sends. `tf`'s ``Schema.to_pb`` (which
+    calls each attribute's ``to_pb``, ours included) builds `tf`'s older generated message; the two
+    have the same wire format, so the bytes carry over unchanged."""
+    message: wire.Schema = wire.Schema.FromString(schema.to_pb().SerializeToString())
+    return message
 
 
 def attribute(name: str, type: Any, description: str, **flags: Any) -> Attribute:

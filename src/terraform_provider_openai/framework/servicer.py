@@ -1,6 +1,9 @@
-"""The gRPC servicer: `tf`'s, with the lifecycle calls redone so that state is always complete.
+"""The gRPC servicer of tfplugin6.8 (``framework/gen``), in place of `tf`'s tfplugin6 one.
 
 What changes compared with ``tf.provider.ProviderServicer``:
+
+* protocol 6.8 (Terraform 1.11): ephemeral resources are served; the calls this provider does not
+  implement answer as a Go provider without them does (no functions, no moves);
 
 * every state sent to Terraform carries every attribute of the schema (nested objects too), for
   resources, imports, upgrades and data sources alike;
@@ -20,29 +23,39 @@ import json
 import logging
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import grpc
 import msgpack
-from tf.gen import tfplugin_pb2 as pb
-from tf.provider import ProviderServicer as _TfProviderServicer
 from tf.types import Unknown
-from tf.utils import Diagnostics
 
+from terraform_provider_openai.framework.diagnostics import WireDiagnostics as Diagnostics
+from terraform_provider_openai.framework.gen import tfplugin6_8_pb2 as pb
+from terraform_provider_openai.framework.gen.tfplugin6_8_pb2_grpc import (
+    ProviderServicer as _GeneratedProviderServicer,
+)
 from terraform_provider_openai.framework.resource import (
     Context,
     DataSourceBase,
+    EphemeralResourceBase,
     PlanContext,
     ProviderBase,
     ResourceBase,
 )
-from terraform_provider_openai.framework.schema import decode_state, encode_state
+from terraform_provider_openai.framework.schema import decode_state, encode_state, schema_to_wire
 from terraform_provider_openai.framework.statecheck import state_problems
 from terraform_provider_openai.framework.types import Number
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
+
+
+#: What GetMetadata advertises (as `tf` did): destroy plans, and a schema Terraform may cache. Not
+#: `move_resource_state`: no resource accepts state moved from another type.
+_CAPABILITIES = pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True)
+#: No provider_meta attributes: an empty schema, as `tf` sent it.
+_EMPTY_SCHEMA = pb.Schema(version=0, block=pb.Schema.Block(version=0))
 
 
 def _msgpack_default(obj: Any) -> Any:
@@ -131,14 +144,11 @@ def _guard(response: Callable[..., R]) -> Callable[[Callable[..., R]], Callable[
     return decorator
 
 
-class ProviderServicer(_TfProviderServicer):
-    """Inherits from `tf` only what it does right: the constructor (``self.app``, which the
-    inherited calls use), GetMetadata,
-    GetProviderSchema, GetFunctions, CallFunction and MoveResourceState (tests/unit/test_tf_pins.py
-    pins them); every call that carries state is redone here."""
+class ProviderServicer(_GeneratedProviderServicer):
+    """Every call of tfplugin6.8; the generated base answers UNIMPLEMENTED only for a call missing
+    here (none is)."""
 
     def __init__(self, provider: ProviderBase) -> None:
-        super().__init__(cast(Any, provider))  # tf's Provider protocol names tf's resource classes
         self.provider = provider
 
     @functools.cached_property
@@ -354,3 +364,113 @@ class ProviderServicer(_TfProviderServicer):
         return pb.ReadDataSource.Response(
             state=to_dynamic_value(encode_state(schema, state)), diagnostics=diags.to_pb()
         )
+
+    # ----------------- Metadata and schemas ----------------- #
+    @functools.cached_property
+    def _ephemeral_resources(self) -> dict[str, type[EphemeralResourceBase]]:
+        prefix = self.provider.get_model_prefix()
+        return {prefix + klass.get_name(): klass for klass in self.provider.get_ephemeral_resources()}
+
+    @_guard(pb.GetMetadata.Response)
+    def GetMetadata(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return pb.GetMetadata.Response(
+            server_capabilities=_CAPABILITIES,
+            resources=[pb.GetMetadata.ResourceMetadata(type_name=name) for name in self._resources],
+            data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=name) for name in self._data_sources],
+            ephemeral_resources=[
+                pb.GetMetadata.EphemeralMetadata(type_name=name) for name in self._ephemeral_resources
+            ],
+        )
+
+    @functools.cached_property
+    def _type_schemas(self) -> dict[str, dict[str, pb.Schema]]:
+        """Resource, data source and ephemeral resource schemas, made once per process (as `tf` did)."""
+        kinds: dict[str, dict[str, Any]] = {
+            "resource_schemas": self._resources,
+            "data_source_schemas": self._data_sources,
+            "ephemeral_resource_schemas": self._ephemeral_resources,
+        }
+        return {
+            kind: {name: schema_to_wire(klass.get_schema()) for name, klass in classes.items()}
+            for kind, classes in kinds.items()
+        }
+
+    @_guard(pb.GetProviderSchema.Response)
+    def GetProviderSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        provider = schema_to_wire(self.provider.get_provider_schema(diags))
+        return pb.GetProviderSchema.Response(
+            provider=provider, provider_meta=_EMPTY_SCHEMA, diagnostics=diags.to_pb(), **self._type_schemas
+        )
+
+    # ----------------- Calls this provider has nothing for ----------------- #
+    # As a Go provider (terraform-plugin-go) without functions or state moves answers them: with an
+    # empty list or an error naming the call, never gRPC's UNIMPLEMENTED.
+    @_guard(pb.GetFunctions.Response)
+    def GetFunctions(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return pb.GetFunctions.Response()
+
+    def CallFunction(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return pb.CallFunction.Response(
+            error=pb.FunctionError(
+                text=f"Function Not Found: terraform-provider-openai defines no function named {request.name!r}."
+            )
+        )
+
+    @_guard(pb.MoveResourceState.Response)
+    def MoveResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        diags.add_error(
+            "Unable to Move Resource State",
+            f"{request.target_type_name} does not accept state moved from another resource type "
+            f"({request.source_type_name} of {request.source_provider_address}). Remove the `moved` "
+            "block and import the instance instead.",
+        )
+        return pb.MoveResourceState.Response(diagnostics=diags.to_pb())
+
+    # ----------------- Ephemeral resources (Terraform 1.10+) ----------------- #
+    @_guard(pb.ValidateEphemeralResourceConfig.Response)
+    def ValidateEphemeralResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        klass = self._ephemeral_resources[request.type_name]
+        diags = Diagnostics()
+        config = decode_state(klass.get_schema(), read_dynamic_value(request.config)) or {}
+        self.provider.new_ephemeral_resource(klass).validate(diags, request.type_name, config)
+        return pb.ValidateEphemeralResourceConfig.Response(diagnostics=diags.to_pb())
+
+    @_guard(pb.OpenEphemeralResource.Response)
+    def OpenEphemeralResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """The result carries every attribute of the schema; with errors it is null. Never written
+        to state or plan by Terraform."""
+        diags = Diagnostics()
+        klass = self._ephemeral_resources[request.type_name]
+        schema = klass.get_schema()
+        config = decode_state(schema, read_dynamic_value(request.config)) or {}
+        ctx = Context(diags, request.type_name)
+        result = self.provider.new_ephemeral_resource(klass).open(ctx, config)
+        if diags.has_errors():
+            result = None
+        response = pb.OpenEphemeralResource.Response(
+            result=to_dynamic_value(encode_state(schema, result)), diagnostics=diags.to_pb()
+        )
+        if ctx.private:
+            response.private = to_private(ctx.private)
+        return response
+
+    @_guard(pb.RenewEphemeralResource.Response)
+    def RenewEphemeralResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        klass = self._ephemeral_resources[request.type_name]
+        ctx = Context(diags, request.type_name, private=read_private(request.private))
+        self.provider.new_ephemeral_resource(klass).renew(ctx)
+        response = pb.RenewEphemeralResource.Response(diagnostics=diags.to_pb())
+        if ctx.private:
+            response.private = to_private(ctx.private)
+        return response
+
+    @_guard(pb.CloseEphemeralResource.Response)
+    def CloseEphemeralResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        klass = self._ephemeral_resources[request.type_name]
+        ctx = Context(diags, request.type_name, private=read_private(request.private))
+        self.provider.new_ephemeral_resource(klass).close(ctx)
+        return pb.CloseEphemeralResource.Response(diagnostics=diags.to_pb())

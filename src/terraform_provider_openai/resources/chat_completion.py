@@ -103,6 +103,21 @@ def _report_removed(ctx: Context, marker: str, removed: list[str], not_removed: 
         )
 
 
+def create_unstored(provider: Any, ctx: Context, values: State, summary: str) -> State | None:
+    """One completion that stores nothing: `values` with the outputs filled in, or None with an
+    error diagnostic `summary`. The SDK retries (a retry costs tokens only) and the call runs under
+    the stop controller. The resource's create without `store`, and the ephemeral resource's open."""
+    client = provider.api(ctx.diagnostics, summary)
+    if client is None:
+        return None
+    try:
+        answer = create_plain(client, stop.controller(), build_request(values))
+    except ProviderError as exc:
+        ctx.diagnostics.add_error(summary, exc.detail())
+        return None
+    return {**values, **completion_outputs(answer)}
+
+
 class ChatCompletionResource(ResourceBase):
     name = "chat_completion"
 
@@ -134,19 +149,13 @@ class ChatCompletionResource(ResourceBase):
 
     # ---- create ------------------------------------------------------------------------------
     def create(self, ctx: Context, planned: State) -> State | None:
+        ctx.private = {}  # a replacement must not inherit the old instance's marker
+        if not planned.get("store"):
+            return create_unstored(self.provider, ctx, planned, "Create Chat Completion Error")
         client = self.provider.api(ctx.diagnostics, "Create Chat Completion Error")
         if client is None:
             return None
         body = build_request(planned)
-        ctx.private = {}  # a replacement must not inherit the old instance's marker
-        if not planned.get("store"):
-            try:
-                answer = create_plain(client, stop.controller(), body)
-            except ProviderError as exc:
-                ctx.diagnostics.add_error("Create Chat Completion Error", exc.detail())
-                return None
-            return {**planned, **completion_outputs(answer)}
-
         if len(planned.get("metadata") or {}) > METADATA_MAX_PAIRS_STORED:
             # only possible when `store` was unknown at plan time
             ctx.diagnostics.add_error(
