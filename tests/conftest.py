@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,12 @@ from tests.support.terraform import TerraformHome, Workspace
 def tf_home(tmp_path_factory: pytest.TempPathFactory) -> TerraformHome:
     """An isolated HOME with the provider installed, shared by the session (install runs once)."""
     return TerraformHome(tmp_path_factory.mktemp("terraform"))
+
+
+@pytest.fixture(scope="session")
+def provider_schema(tf_home: TerraformHome, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The installed provider's schema, as `terraform providers schema -json` reports it."""
+    return tf_home.provider_schema(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture(scope="session")
@@ -38,5 +45,5 @@ def ws(tf_home: TerraformHome, tmp_path: Path) -> Workspace:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if any(f"tests/{d}/" in str(item.fspath) for d in ("e2e", "module", "examples", "agreement")):
+        if any(f"tests/{d}/" in str(item.fspath) for d in ("e2e", "module", "examples", "agreement", "docs")):
             item.add_marker(pytest.mark.e2e)
