@@ -1,10 +1,14 @@
-# Inputs of the module. Every rule the Chat Completions API states is checked here, at plan time,
-# before anything is sent: the rules of the provider's rule table (src/terraform_provider_openai/
-# rules.py), held to it by the shared agreement cases (tests/agreement). Where this file repeats a
-# limit of the table (the name pattern ^[a-zA-Z0-9_-]{1,64}$, 128 functions, 4 stop sequences, 16
-# metadata pairs, the 10485760-character strings, the 64-bit integers), the table is the source. Validations must tolerate null: HCL's `||` and `&&` evaluate both
-# sides, so null guards use conditional expressions (`x == null ? true : ...`), whose unselected
-# branch is never an error, or try()/can().
+# Inputs of the module: every input of the provider's `openai_chat_completion`, with the name, type
+# and description of the resource's attribute (tests/module/test_parity.py; the seed's inputs keep
+# the seed's descriptions). Every rule the Chat Completions API states is checked here, at plan
+# time, before anything is sent: the rules of the provider's rule table
+# (src/terraform_provider_openai/rules.py), held to it by the shared agreement cases
+# (tests/agreement). Where this file repeats a limit of the table (the name pattern
+# ^[a-zA-Z0-9_-]{1,64}$, 128 functions, 4 stop sequences, 16 metadata pairs, the 10485760-character
+# strings, the 64-bit integers, every range and list of allowed values), the table is the source.
+# Validations must tolerate null: HCL's `||` and `&&` evaluate both sides, so null guards use
+# conditional expressions (`x == null ? true : ...`), whose unselected branch is never an error, or
+# try()/can(). Rules that involve two inputs are preconditions in main.tf.
 
 variable "model" {
   description = "ID of the model to use (e.g., gpt-4o, gpt-4, gpt-3.5-turbo)"
