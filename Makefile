@@ -72,7 +72,8 @@ bench: setup ## benchmarks: provider start-up, local server throughput, terrafor
 	$(PY) benchmarks/bench_localserver.py
 	$(PY) benchmarks/bench_terraform.py $(BENCH_ARGS)
 
-docs: setup ## regenerate the Inputs/Outputs tables of modules/chat_completion/README.md
+docs: setup ## regenerate docs/ (Registry layout: schema + examples/ + templates/) and the module README tables
+	$(PY) scripts/gen_docs.py
 	$(PY) scripts/module_readme.py
 
 fmt: setup ## format Python and HCL

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,12 @@ from tests.support.terraform import (
 def tf_home(tmp_path_factory: pytest.TempPathFactory) -> TerraformHome:
     """An isolated HOME with the provider installed, shared by the session (install runs once)."""
     return TerraformHome(tmp_path_factory.mktemp("terraform"))
+
+
+@pytest.fixture(scope="session")
+def provider_schema(tf_home: TerraformHome, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The installed provider's schema, as `terraform providers schema -json` reports it."""
+    return tf_home.provider_schema(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +60,7 @@ def _terraform() -> tuple[str, tuple[int, int, int]]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if any(f"tests/{d}/" in str(item.fspath) for d in ("e2e", "module", "examples", "agreement")):
+        if any(f"tests/{d}/" in str(item.fspath) for d in ("e2e", "module", "examples", "agreement", "docs")):
             item.add_marker(pytest.mark.e2e)
         marker = item.get_closest_marker("requires_terraform")
         if marker is not None:

@@ -17,9 +17,10 @@ resource "openai_chat_completion" "this" {
   functions     = var.functions
   function_call = var.function_call
 
-  tools           = var.tools
-  tool_choice     = var.tool_choice
-  response_format = var.response_format
+  tools               = var.tools
+  tool_choice         = var.tool_choice
+  parallel_tool_calls = var.parallel_tool_calls
+  response_format     = var.response_format
 
   temperature       = var.temperature == 1 ? null : var.temperature
   top_p             = var.top_p == 1 ? null : var.top_p
@@ -30,6 +31,13 @@ resource "openai_chat_completion" "this" {
   stop              = var.stop
   seed              = var.seed
   user              = var.user
+
+  max_completion_tokens = var.max_completion_tokens
+  logit_bias            = var.logit_bias
+  logprobs              = var.logprobs
+  top_logprobs          = var.top_logprobs
+  reasoning_effort      = var.reasoning_effort
+  service_tier          = var.service_tier
 
   store    = var.store ? true : null
   metadata = var.metadata
@@ -57,6 +65,14 @@ resource "openai_chat_completion" "this" {
     precondition {
       condition     = var.tool_choice == null ? true : (contains(["none", "auto", "required"], var.tool_choice) ? true : contains(var.tools == null ? [] : [for t in var.tools : t.function.name], var.tool_choice))
       error_message = "tool_choice names a function that is not in tools."
+    }
+    precondition {
+      condition     = var.parallel_tool_calls == null ? true : var.tools != null
+      error_message = "parallel_tool_calls needs tools: set tools or leave parallel_tool_calls null."
+    }
+    precondition {
+      condition     = var.top_logprobs == null ? true : var.logprobs == true
+      error_message = "top_logprobs needs logprobs = true: set logprobs or leave top_logprobs null."
     }
   }
 }

@@ -1,10 +1,14 @@
-# Inputs of the module. Every rule the Chat Completions API states is checked here, at plan time,
-# before anything is sent: the rules of the provider's rule table (src/terraform_provider_openai/
-# rules.py), held to it by the shared agreement cases (tests/agreement). Where this file repeats a
-# limit of the table (the name pattern ^[a-zA-Z0-9_-]{1,64}$, 128 functions, 4 stop sequences, 16
-# metadata pairs, the 10485760-character strings, the 64-bit integers), the table is the source. Validations must tolerate null: HCL's `||` and `&&` evaluate both
-# sides, so null guards use conditional expressions (`x == null ? true : ...`), whose unselected
-# branch is never an error, or try()/can().
+# Inputs of the module: every input of the provider's `openai_chat_completion`, with the name, type
+# and description of the resource's attribute (tests/module/test_parity.py; the seed's inputs keep
+# the seed's descriptions). Every rule the Chat Completions API states is checked here, at plan
+# time, before anything is sent: the rules of the provider's rule table
+# (src/terraform_provider_openai/rules.py), held to it by the shared agreement cases
+# (tests/agreement). Where this file repeats a limit of the table (the name pattern
+# ^[a-zA-Z0-9_-]{1,64}$, 128 functions, 4 stop sequences, 16 metadata pairs, the 10485760-character
+# strings, the 64-bit integers, every range and list of allowed values), the table is the source.
+# Validations must tolerate null: HCL's `||` and `&&` evaluate both sides, so null guards use
+# conditional expressions (`x == null ? true : ...`), whose unselected branch is never an error, or
+# try()/can(). Rules that involve two inputs are preconditions in main.tf.
 
 variable "model" {
   description = "ID of the model to use (e.g., gpt-4o, gpt-4, gpt-3.5-turbo)"
@@ -149,6 +153,17 @@ variable "max_tokens" {
   }
 }
 
+variable "max_completion_tokens" {
+  description = "Upper bound of generated tokens, reasoning tokens included."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_completion_tokens == null ? true : var.max_completion_tokens >= 1 && var.max_completion_tokens <= 9223372036854775807 && floor(var.max_completion_tokens) == var.max_completion_tokens
+    error_message = "max_completion_tokens must be a whole number from 1 to 9223372036854775807 (the largest integer the API takes)."
+  }
+}
+
 variable "top_p" {
   description = "Nucleus sampling parameter (0-1)"
   type        = number
@@ -212,6 +227,38 @@ variable "frequency_penalty" {
   }
 }
 
+variable "logit_bias" {
+  description = "Token ID (as a string) to a bias from -100 to 100."
+  type        = map(number)
+  default     = null
+
+  validation {
+    condition     = var.logit_bias == null ? true : alltrue([for k, v in var.logit_bias : can(regex("^[0-9]+$", k))])
+    error_message = "logit_bias keys must be token IDs: whole numbers from 0 written with the digits 0-9 (\"50256\")."
+  }
+  validation {
+    condition     = var.logit_bias == null ? true : alltrue([for k, v in var.logit_bias : v == null ? false : v >= -100 && v <= 100 && floor(v) == v])
+    error_message = "logit_bias values must be whole numbers from -100 to 100."
+  }
+}
+
+variable "logprobs" {
+  description = "Return log probabilities of the output tokens."
+  type        = bool
+  default     = null
+}
+
+variable "top_logprobs" {
+  description = "0 to 20 most likely tokens to return at each position; needs `logprobs = true`."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.top_logprobs == null ? true : var.top_logprobs >= 0 && var.top_logprobs <= 20 && floor(var.top_logprobs) == var.top_logprobs
+    error_message = "top_logprobs must be a whole number from 0 to 20."
+  }
+}
+
 variable "user" {
   description = "A unique identifier representing your end-user"
   type        = string
@@ -224,15 +271,43 @@ variable "user" {
   }
 }
 
+variable "reasoning_effort" {
+  description = "Reasoning models: `none`, `minimal`, `low`, `medium`, `high`, `xhigh` or `max`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.reasoning_effort == null ? true : contains(["none", "minimal", "low", "medium", "high", "xhigh", "max"], var.reasoning_effort)
+    error_message = "reasoning_effort must be one of: none, minimal, low, medium, high, xhigh, max."
+  }
+}
+
+variable "service_tier" {
+  description = "Processing tier: `auto`, `default`, `flex`, `scale`, `priority` or `fast`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.service_tier == null ? true : contains(["auto", "default", "flex", "scale", "priority", "fast"], var.service_tier)
+    error_message = "service_tier must be one of: auto, default, flex, scale, priority, fast."
+  }
+}
+
+variable "parallel_tool_calls" {
+  description = "Allow several tool calls in one answer (only with `tools`)."
+  type        = bool
+  default     = null
+}
+
 variable "store" {
-  description = "Store the completion at the API (Chat Completions store) so the data sources can look it up and list it. Destroying deletes it."
+  description = "Store the completion at the API (Chat Completions store) so it can be looked up, listed, updated and deleted. Destroying the resource deletes the stored completion."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "metadata" {
-  description = "Up to 16 key-value pairs (15 with `store = true`: the provider adds `terraform_create_marker` to make the create exactly-once) kept with a stored completion (keys up to 64 characters, values up to 512), usable to filter `openai_chat_completions`. Changing it updates the completion in place."
+  description = "Key-value pairs (keys up to 64 characters, values up to 512) kept with a stored completion and usable as list filters: up to 16, or 15 with `store = true` (the provider keeps one for its create marker, `terraform_create_marker`, which is reserved). Changing it updates the completion in place."
   type        = map(string)
   default     = null
 
@@ -260,7 +335,7 @@ variable "metadata" {
 }
 
 variable "tools" {
-  description = "Tools the model may call: `[{ type = \"function\", function = { name, description, parameters, strict } }]`, `parameters` being a JSON Schema object as a JSON string."
+  description = "Tools the model may call: `[{ type = \"function\", function = { name, description, parameters, strict } }]`. `parameters` is a JSON Schema object as a JSON string (`jsonencode({...})`)."
   type = list(object({
     type = optional(string, "function")
     function = object({
@@ -295,7 +370,7 @@ variable "tools" {
 }
 
 variable "tool_choice" {
-  description = "Which tool the model calls: \"none\", \"auto\", \"required\" or the name of a function in `tools`. Needs `tools` (except \"none\")."
+  description = "`none`, `auto`, `required` or the name of a function in `tools`. Needs `tools` (except `none`)."
   type        = string
   default     = null
 
@@ -306,7 +381,7 @@ variable "tool_choice" {
 }
 
 variable "response_format" {
-  description = "Output format: `{ type = \"text\" }`, `{ type = \"json_object\" }` or `{ type = \"json_schema\", json_schema = { name, description, schema, strict } }`, `schema` being a JSON Schema object as a JSON string."
+  description = "Output format: `{ type = \"json_object\" }` or `{ type = \"json_schema\", json_schema = { name, schema, strict } }`. `json_schema` also takes a `description`; `schema` is a JSON Schema object as a JSON string (`jsonencode({...})`); `{ type = \"text\" }` is the default."
   type = object({
     type = string
     json_schema = optional(object({
@@ -337,7 +412,7 @@ variable "response_format" {
 }
 
 variable "seed" {
-  description = "Best-effort deterministic sampling: repeated requests with the same seed and inputs should return the same result."
+  description = "Best-effort deterministic sampling seed. Repeated requests with the same seed and inputs should return the same result."
   type        = number
   default     = null
 

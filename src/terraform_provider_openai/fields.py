@@ -44,6 +44,8 @@ from terraform_provider_openai.rules import (
     METADATA_MAX_PAIRS_STORED,
     METADATA_MAX_VALUE_LENGTH,
     NAME_MAX_LENGTH,
+    REASONING_EFFORTS,
+    SERVICE_TIERS,
     range_text,
 )
 
@@ -194,6 +196,12 @@ def _json_equal(a: Any, b: Any) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The declarations
 # ---------------------------------------------------------------------------------------------
+def _one_of(values: tuple[str, ...]) -> str:
+    """`a`, `b` or `c`: the values a rule of the table allows, for a description."""
+    quoted = [f"`{v}`" for v in values]
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
 _FUNCTION_NAME = f"Function name: 1-{NAME_MAX_LENGTH} letters, digits, `_` or `-`."
 
 
@@ -303,12 +311,12 @@ _SCALARS: tuple[Field, ...] = (
     Field("user", "A stable identifier of your end user.", String()),
     Field(
         "reasoning_effort",
-        "Reasoning models: `none`, `minimal`, `low`, `medium`, `high` or `xhigh`.",
+        f"Reasoning models: {_one_of(REASONING_EFFORTS)}.",
         String(),
     ),
     Field(
         "service_tier",
-        "Processing tier: `auto`, `default`, `flex`, `scale` or `priority`.",
+        f"Processing tier: {_one_of(SERVICE_TIERS)}.",
         String(),
         default="auto",
     ),

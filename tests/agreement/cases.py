@@ -16,31 +16,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from terraform_provider_openai.resources.chat_completion import INPUTS
+
 BASE: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
-#: The module's variables (what a case may set and still run through the module).
-MODULE_INPUTS = frozenset(
-    [
-        "model",
-        "messages",
-        "functions",
-        "function_call",
-        "temperature",
-        "max_tokens",
-        "top_p",
-        "n",
-        "stop",
-        "presence_penalty",
-        "frequency_penalty",
-        "user",
-        "store",
-        "metadata",
-        "tools",
-        "tool_choice",
-        "response_format",
-        "seed",
-        "keepers",
-    ]
-)
+#: The module's variables (what a case may set and still run through the module): every input of the
+#: resource, as tests/module's parity test holds the module to.
+MODULE_INPUTS = frozenset(INPUTS)
 
 OBJ = json.dumps({"type": "object", "properties": {}})
 HI = {"role": "user", "content": "hi"}

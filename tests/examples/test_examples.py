@@ -35,15 +35,15 @@ SCENARIOS = [
     "azure-openai",
     "openai-compatible-proxy",
 ]
-REGISTRY_SNIPPETS = [
-    "provider/provider.tf",
-    "resources/openai_chat_completion/resource.tf",
-    "data-sources/openai_chat_completion/data-source.tf",
-    "data-sources/openai_chat_completions/data-source.tf",
-    "data-sources/openai_chat_completion_messages/data-source.tf",
-]
+#: Every .tf of examples/provider, examples/resources and examples/data-sources: the snippets
+#: docs/ shows (tests/docs checks each is on its page), all applied together below.
+REGISTRY_SNIPPETS = sorted(
+    str(p.relative_to(EXAMPLES))
+    for d in ("provider", "resources", "data-sources")
+    for p in (EXAMPLES / d).rglob("*.tf")
+)
 # Terraform 1.10+ only: applied on their own, so that the snippets above still run on older ones.
-EPHEMERAL_SNIPPETS = ["ephemeral-resources/openai_chat_completion/ephemeral-resource.tf"]
+EPHEMERAL_SNIPPETS = sorted(str(p.relative_to(EXAMPLES)) for p in (EXAMPLES / "ephemeral-resources").rglob("*.tf"))
 
 
 @pytest.fixture(scope="module")

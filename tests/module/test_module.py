@@ -33,7 +33,9 @@ def test_every_variable_has_a_description_a_type_and_validation_where_the_api_ha
         )
         assert v.attributes.get("type"), f"variable {v.name}: no type"
     text = (MODULE / "variables.tf").read_text()
-    unruled = {"store", "keepers"}  # any bool / any map of strings is a valid request
+    # any bool / any map of strings is a valid request on its own; parallel_tool_calls' one rule
+    # involves `tools` too, so it is a precondition in main.tf
+    unruled = {"store", "keepers", "logprobs", "parallel_tool_calls"}
     for v in variables:
         block = text[text.index(f'variable "{v.name}"') :]
         block = block[: block.find('\nvariable "') if '\nvariable "' in block else len(block)]
@@ -136,4 +138,17 @@ def test_terraform_test_passes_every_unit_and_integration_run(tf_home, local, tm
     assert "skip" not in result.stdout.lower(), result.stdout
     # the integration runs really reached the server
     creates = [r for r in local.requests() if r["method"] == "POST" and r["path"] == "/v1/chat/completions"]
-    assert len(creates) >= 5, creates
+    assert len(creates) >= 6, creates
+    # the run that sets the newer inputs sent every one of them, as set
+    newer = {
+        "max_completion_tokens": 3,
+        "logit_bias": {"50256": -100},
+        "logprobs": True,
+        "top_logprobs": 2,
+        "reasoning_effort": "low",
+        "service_tier": "flex",
+        "parallel_tool_calls": False,
+    }
+    sent = [c["body"] for c in creates if "max_completion_tokens" in c["body"]]
+    assert len(sent) == 1, sent
+    assert {k: sent[0].get(k) for k in newer} == newer, sent[0]

@@ -129,6 +129,16 @@ class TerraformHome:
         path.mkdir(parents=True, exist_ok=True)
         return Workspace(self, path)
 
+    def provider_schema(self, path: Path) -> dict[str, Any]:
+        """The installed provider's schema as `terraform providers schema -json` reports it (its
+        entry under PROVIDER_SOURCE: `provider`, `resource_schemas`, `data_source_schemas`), from a
+        workspace made at `path` that only requires the provider."""
+        ws = self.workspace(path)
+        ws.write(required_providers(), "versions.tf")
+        ws.init()
+        schemas = json.loads(ws.run("providers", "schema", "-json").stdout)
+        return dict(schemas["provider_schemas"][PROVIDER_SOURCE])
+
 
 def required_providers() -> str:
     return textwrap.dedent(

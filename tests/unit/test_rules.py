@@ -122,6 +122,44 @@ def test_the_module_repeats_the_table_faithfully() -> None:
     assert f"<= {rules.METADATA_MAX_KEY_LENGTH}" in hcl and f"<= {rules.METADATA_MAX_VALUE_LENGTH}" in hcl
     assert f"<= {rules.INT64_MAX}" in hcl and f">= {rules.INT64_MIN}" in hcl
     assert f'"{rules.CREATE_MARKER_KEY}"' in hcl
+    assert f'regex("^{rules.TOKEN_ID.pattern}$"' in hcl  # logit_bias keys
+
+
+def _variable_blocks() -> dict[str, str]:
+    text = (MODULE / "variables.tf").read_text()
+    return {m.group(1): m.group(0) for m in re.finditer(r'(?ms)^variable "(\w+)" \{.*?^\}', text)}
+
+
+def _bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+TOP_LEVEL_LIMITS = [
+    r
+    for r in rules.CREATE
+    if re.fullmatch(r"\w+", r.param) and isinstance(r.check, rules.Range | rules.AtLeast | rules.OneOf)
+]
+
+
+@pytest.mark.parametrize(
+    "rule", TOP_LEVEL_LIMITS, ids=[f"{r.param}:{type(r.check).__name__}" for r in TOP_LEVEL_LIMITS]
+)
+def test_a_module_variable_repeats_the_range_or_the_values_of_its_rule(rule: rules.Rule) -> None:
+    """A module variable bounded by a rule of the table states the same bounds (a whole number
+    where the rule wants one) or allows the same values."""
+    block = _variable_blocks()[rule.param]
+    var = f"var.{rule.param}"
+    check = rule.check
+    if isinstance(check, rules.OneOf):
+        allowed = re.search(rf"contains\(\[([^\]]*)\], {re.escape(var)}\)", block)
+        assert allowed, f"{rule.param}: no contains([...], {var})"
+        assert re.findall(r'"([^"]*)"', allowed.group(1)) == list(check.values)
+        return
+    high = check.high if isinstance(check, rules.Range) else rules.INT64_MAX
+    assert f"{var} >= {_bound(check.low)}" in block, (rule.param, check)
+    assert f"{var} <= {_bound(high)}" in block, (rule.param, check)
+    if isinstance(check, rules.AtLeast) or check.integer:
+        assert f"floor({var}) == {var}" in block, f"{rule.param}: whole numbers only"
 
 
 # ---- who imports what -------------------------------------------------------------------------

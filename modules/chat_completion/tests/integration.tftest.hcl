@@ -47,6 +47,31 @@ run "basic_chat_returns_the_answer_and_usage" {
   }
 }
 
+run "token_reasoning_and_tier_inputs_reach_the_api" {
+  # the local server keeps `max_completion_tokens` words (finish_reason "length"); the other inputs
+  # change nothing it answers, and tests/module/test_module.py finds them in the request it received
+  variables {
+    max_completion_tokens = 3
+    logit_bias            = { "50256" = -100 }
+    logprobs              = true
+    top_logprobs          = 2
+    reasoning_effort      = "low"
+    service_tier          = "flex"
+    tools                 = [{ function = { name = "lookup" } }]
+    tool_choice           = "none"
+    parallel_tool_calls   = false
+  }
+
+  assert {
+    condition     = output.content == "Local reply to:" && output.finish_reason == "length"
+    error_message = "max_completion_tokens = 3 keeps three words, got ${jsonencode(output.content)} (${output.finish_reason})"
+  }
+  assert {
+    condition     = output.usage.completion_tokens == 3 && length(output.tool_calls) == 0
+    error_message = "three completion tokens, no tool call (tool_choice = \"none\"), got ${jsonencode(output.usage)}"
+  }
+}
+
 run "function_calling_returns_the_call" {
   variables {
     messages = [

@@ -67,6 +67,13 @@ run "api_defaults_are_not_sent" {
       openai_chat_completion.this[0].functions == null,
       openai_chat_completion.this[0].tools == null,
       openai_chat_completion.this[0].metadata == null,
+      openai_chat_completion.this[0].max_completion_tokens == null,
+      openai_chat_completion.this[0].logit_bias == null,
+      openai_chat_completion.this[0].logprobs == null,
+      openai_chat_completion.this[0].top_logprobs == null,
+      openai_chat_completion.this[0].reasoning_effort == null,
+      openai_chat_completion.this[0].service_tier == null,
+      openai_chat_completion.this[0].parallel_tool_calls == null,
     ])
     error_message = "settings left at the API's defaults are not sent"
   }
@@ -209,6 +216,42 @@ run "tools_tool_choice_and_response_format_map_onto_the_resource" {
   assert {
     condition     = openai_chat_completion.this[0].response_format.type == "json_schema" && openai_chat_completion.this[0].response_format.json_schema.name == "answer"
     error_message = "response_format is passed"
+  }
+}
+
+run "token_reasoning_and_tier_inputs_map_onto_the_resource" {
+  command = plan
+
+  variables {
+    max_completion_tokens = 256
+    logit_bias            = { "50256" = -100, "1" = 100 }
+    logprobs              = true
+    top_logprobs          = 3
+    reasoning_effort      = "low"
+    service_tier          = "flex"
+    tools                 = [{ function = { name = "lookup" } }]
+    parallel_tool_calls   = false
+  }
+
+  assert {
+    condition     = openai_chat_completion.this[0].max_completion_tokens == 256
+    error_message = "max_completion_tokens is passed through"
+  }
+  assert {
+    condition     = openai_chat_completion.this[0].logit_bias == tomap({ "50256" = -100, "1" = 100 })
+    error_message = "logit_bias is passed through"
+  }
+  assert {
+    condition     = openai_chat_completion.this[0].logprobs == true && openai_chat_completion.this[0].top_logprobs == 3
+    error_message = "logprobs and top_logprobs are passed through"
+  }
+  assert {
+    condition     = openai_chat_completion.this[0].reasoning_effort == "low" && openai_chat_completion.this[0].service_tier == "flex"
+    error_message = "reasoning_effort and service_tier are passed through"
+  }
+  assert {
+    condition     = openai_chat_completion.this[0].parallel_tool_calls == false
+    error_message = "parallel_tool_calls = false is sent (it is not the API's default)"
   }
 }
 
@@ -807,4 +850,35 @@ run "fractional_seed_is_rejected" {
     seed = 1.5
   }
   expect_failures = [var.seed]
+}
+
+# One run for the rules of the token, reasoning and tier inputs: each variable's validation must
+# fail (tests/agreement runs every case of the rule table through the module one by one).
+run "token_reasoning_and_tier_inputs_out_of_range_are_rejected" {
+  command = plan
+  variables {
+    max_completion_tokens = 0
+    logit_bias            = { "-1" = 101 }
+    logprobs              = true
+    top_logprobs          = 21
+    reasoning_effort      = "extreme"
+    service_tier          = "gold"
+  }
+  expect_failures = [var.max_completion_tokens, var.logit_bias, var.top_logprobs, var.reasoning_effort, var.service_tier]
+}
+
+run "top_logprobs_without_logprobs_is_rejected" {
+  command = plan
+  variables {
+    top_logprobs = 2
+  }
+  expect_failures = [openai_chat_completion.this]
+}
+
+run "parallel_tool_calls_without_tools_is_rejected" {
+  command = plan
+  variables {
+    parallel_tool_calls = true
+  }
+  expect_failures = [openai_chat_completion.this]
 }
