@@ -6,11 +6,11 @@ examples/data-sources is on its page (tests/examples applies each of them)."""
 from __future__ import annotations
 
 import difflib
-
-import pytest
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.support.terraform import REPO
 

@@ -43,7 +43,9 @@ REGISTRY_SNIPPETS = sorted(
     for p in (EXAMPLES / d).rglob("*.tf")
 )
 # Terraform 1.10+ only: applied on their own, so that the snippets above still run on older ones.
-EPHEMERAL_SNIPPETS = sorted(str(p.relative_to(EXAMPLES)) for p in (EXAMPLES / "ephemeral-resources").rglob("*.tf"))
+EPHEMERAL_SNIPPETS = sorted(
+    str(p.relative_to(EXAMPLES)) for p in (EXAMPLES / "ephemeral-resources").rglob("*.tf")
+)
 
 
 @pytest.fixture(scope="module")
