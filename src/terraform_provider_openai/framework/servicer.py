@@ -397,10 +397,17 @@ class ProviderServicer(_GeneratedProviderServicer):
 
     @_guard(pb.GetProviderSchema.Response)
     def GetProviderSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
+        # The capabilities go here too: Terraform reads them from this answer, not from GetMetadata's
+        # (`tf` sent none). With get_provider_schema_optional Terraform keeps the schema for the
+        # whole command, and the second and third provider process of a plan are not asked again.
         diags = Diagnostics()
         provider = schema_to_wire(self.provider.get_provider_schema(diags))
         return pb.GetProviderSchema.Response(
-            provider=provider, provider_meta=_EMPTY_SCHEMA, diagnostics=diags.to_pb(), **self._type_schemas
+            provider=provider,
+            provider_meta=_EMPTY_SCHEMA,
+            diagnostics=diags.to_pb(),
+            server_capabilities=_CAPABILITIES,
+            **self._type_schemas,
         )
 
     # ----------------- Calls this provider has nothing for ----------------- #
