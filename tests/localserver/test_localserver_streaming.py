@@ -407,14 +407,20 @@ def _raw_stream(port: int, body: dict[str, Any]) -> Iterator[bytes]:
         sock.close()
 
 
+def _started_stream(port: int, words: str) -> tuple[Iterator[bytes], bytes]:
+    """A stored streamed create of ``words`` on a bare socket, read up to its first chunk."""
+    body = {"model": "m", "messages": [user(words)], "stream": True, "store": True}
+    received = _raw_stream(port, body)
+    first = next(received)
+    while b"data: {" not in first:
+        first += next(received)
+    return received, first
+
+
 def test_a_client_that_leaves_mid_stream_ends_it_and_the_completion_is_stored() -> None:
     with LocalServer.start("--latency-ms", "20000") as server:
         words = " ".join(["word"] * 100)  # the first of 105 chunks comes after 0.2 s
-        body = {"model": "m", "messages": [user(words)], "stream": True, "store": True}
-        received = _raw_stream(server.port, body)
-        first = next(received)
-        while b"data: {" not in first:
-            first += next(received)
+        received, _ = _started_stream(server.port, words)
         received.close()  # the client goes away after the first chunk
         start = time.monotonic()
         while not (stored := OpenAI(base_url=server.base_url, api_key="k").chat.completions.list().data):
@@ -450,11 +456,7 @@ def test_sigterm_mid_stream_stops_the_server_and_keeps_the_completion(tmp_path: 
     server = LocalServer.start("--latency-ms", "60000", db=db)
     try:
         words = " ".join(["word"] * 200)  # the first of 205 chunks comes after 0.3 s
-        body = {"model": "m", "messages": [user(words)], "stream": True, "store": True}
-        received = _raw_stream(server.port, body)
-        first = next(received)
-        while b"data: {" not in first:
-            first += next(received)
+        received, first = _started_stream(server.port, words)
         start = time.monotonic()
         os.kill(server.process.pid, signal.SIGTERM)
         assert server.process.wait(10) == 0
