@@ -121,6 +121,7 @@ def main() -> int:
     print(f"{'  streamed creates/s':28}{streamed[0]:>14.0f}{streamed[1]:>14.0f}")
     print(f"{'bare Starlette hello/s':28}{bare[0]:>14.0f}{bare[1]:>14.0f}")
     print(f"{'ratio (local / bare)':28}{ours[0] / bare[0]:>14.2f}{ours[1] / bare[1]:>14.2f}")
+    print(f"{'ratio (streamed / not)':28}{streamed[0] / ours[0]:>14.2f}{streamed[1] / ours[1]:>14.2f}")
     return 0
 
 
