@@ -469,3 +469,16 @@ def test_sigterm_mid_stream_stops_the_server_and_keeps_the_completion(tmp_path: 
     finally:
         server.stop()
     assert "Traceback" not in server.stderr() and "ERROR" not in server.stderr()
+
+
+def test_the_request_log_masks_the_key_in_a_streamed_answer(server: LocalServer) -> None:
+    key = "sk-streamed-secret-1234"
+    client = OpenAI(base_url=server.base_url, api_key=key, max_retries=0)
+    chunks = list(client.chat.completions.create(model="m", messages=[user(f"my key {key}")], stream=True))
+    assert key in _content(chunks)  # served as it is: the client sent it
+    assert "***" in _events(server)[-3]["choices"][0]["delta"]["content"]
+    with client.chat.completions.stream(model="m", messages=[user(f"key {key}")], tools=[WEATHER]) as stream:
+        final = stream.get_final_completion()
+    assert key in (final.choices[0].message.tool_calls or [])[0].function.arguments
+    logged = json.dumps(server.requests())
+    assert key not in logged and logged.count("***") >= 4  # headers and answers

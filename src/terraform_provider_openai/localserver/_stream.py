@@ -8,8 +8,9 @@ choice's first chunk comes in index order. With ``stream_options.include_usage``
 ``usage: null`` and a last chunk with no choices carries the usage. Every chunk has an
 ``obfuscation`` string unless ``stream_options.include_obfuscation`` is false.
 
-A content piece is a word with the whitespace before it (a token, as usage counts them), so the
-pieces of a choice are as many as its completion tokens, and its logprobs deltas line up with them.
+A piece of content, arguments or input is a word with the whitespace before it (a token, as usage
+counts them), so a text answer has as many pieces as completion tokens, and its logprobs deltas
+line up with them.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from typing import Any
 DONE = "[DONE]"
 
 _WORD_PIECE = re.compile(r"\s*\S+")
-#: Arguments (JSON) come in pieces as a tokenizer cuts JSON: words and runs of punctuation.
-_JSON_PIECE = re.compile(r"\s*(?:\w+|[^\w\s]+)")
 _ALNUM = string.ascii_letters + string.digits
 #: The API pads chunks with random characters so their size does not tell the content's length.
 _OBFUSCATION_SIZE = 16
@@ -33,9 +32,11 @@ _OBFUSCATION_SIZE = 16
 _Delta = tuple[dict[str, Any], Any]  # (delta, logprobs)
 
 
-def pieces(text: str, pattern: re.Pattern[str] = _WORD_PIECE) -> list[str]:
-    """``text`` cut into pieces that join back to it exactly (trailing whitespace joins the last)."""
-    found = pattern.findall(text)
+def pieces(text: str) -> list[str]:
+    """``text`` cut into words with the whitespace before each, joining back to it exactly
+    (trailing whitespace joins the last). Never inside a word: a key in an answer stays whole in
+    one chunk, where the request log can mask it."""
+    found = _WORD_PIECE.findall(text)
     tail = text[sum(map(len, found)) :]
     if not found:
         return [text] if text else []
@@ -51,18 +52,15 @@ def _message_deltas(message: Mapping[str, Any], logprobs: Any) -> list[_Delta]:
     if message.get("function_call"):
         call = message["function_call"]
         first["function_call"] = {"name": call["name"], "arguments": ""}
-        rest = [({"function_call": {"arguments": p}}, None) for p in pieces(call["arguments"], _JSON_PIECE)]
+        rest = [({"function_call": {"arguments": p}}, None) for p in pieces(call["arguments"])]
     elif message.get("tool_calls"):
         call = message["tool_calls"][0]
         kind = call["type"]  # "function" (arguments: JSON) or "custom" (input: text)
-        field, pattern = ("input", _WORD_PIECE) if kind == "custom" else ("arguments", _JSON_PIECE)
+        field = "input" if kind == "custom" else "arguments"
         first["tool_calls"] = [
             {"index": 0, "id": call["id"], "type": kind, kind: {"name": call[kind]["name"], field: ""}}
         ]
-        rest = [
-            ({"tool_calls": [{"index": 0, kind: {field: p}}]}, None)
-            for p in pieces(call[kind][field], pattern)
-        ]
+        rest = [({"tool_calls": [{"index": 0, kind: {field: p}}]}, None) for p in pieces(call[kind][field])]
     else:
         first["content"] = ""
         entries = logprobs["content"] if logprobs else []
