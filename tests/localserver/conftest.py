@@ -99,16 +99,31 @@ def _validated_answers(request: pytest.FixtureRequest) -> Iterator[None]:
     request.node.user_properties.append(("spec_checked_answers", checked))
 
 
+STREAM_CHUNK = "CreateChatCompletionStreamResponse"
+
+
 def check_answers(srv: LocalServer) -> int:
-    """Validate every answer ``srv`` recorded against the spec; returns how many were checked."""
+    """Validate every answer ``srv`` recorded against the spec (each chunk of a streamed one);
+    returns how many answers were checked."""
     checked = 0
     for record in srv.requests():
         name = response_schema(record["method"], record["path"], record["status"] or 0)
         if record["status"] is None or record["response"] is None or name is None:
             continue
-        assert_valid(record["response"], name)
+        if isinstance(record["response"], list):  # server-sent events: chunks, then "[DONE]"
+            check_stream(record["response"])
+        else:
+            assert_valid(record["response"], name)
         checked += 1
     return checked
+
+
+def check_stream(events: list[Any]) -> None:
+    """Every event but a final ``[DONE]`` is a chunk valid against the spec."""
+    chunks = events[:-1] if events and events[-1] == "[DONE]" else events
+    for chunk in chunks:
+        assert isinstance(chunk, dict), f"not a chunk: {chunk!r}"
+        assert_valid(chunk, STREAM_CHUNK)
 
 
 def raw_request(

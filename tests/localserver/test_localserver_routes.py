@@ -278,13 +278,6 @@ def test_malformed_json_is_rejected(server: LocalServer) -> None:
     assert (status, body["error"]["code"]) == (400, "invalid_json")
 
 
-def test_streaming_is_refused_by_the_local_server(client: OpenAI) -> None:
-    with pytest.raises(openai.BadRequestError) as err:
-        client.chat.completions.create(model="m", messages=[user("hi")], stream=True)
-    assert err.value.param == "stream"
-    assert "not supported by the local server" in err.value.message
-
-
 # --- Azure OpenAI ---------------------------------------------------------------------------------
 
 

@@ -194,7 +194,11 @@ def test_the_provider_entry_points_do_not_load_the_local_server() -> None:
         "    main.main(['--help'])\n"
     )
     assert f"{PACKAGE}.provider" in loaded and f"{PACKAGE}.resources.chat_completion" in loaded
-    server = [m for m in loaded if _is_localserver(m) or m.split(".")[0] in ("starlette", "uvicorn")]
+    server = [
+        m
+        for m in loaded
+        if _is_localserver(m) or m.split(".")[0] in ("starlette", "sse_starlette", "uvicorn")
+    ]
     assert not server, f"the provider loaded the local server: {server}"
 
 

@@ -164,3 +164,13 @@ def test_message_values_read_the_fields_the_sdk_does_not_declare() -> None:
     )
     assert message_values(tool)["tool_call_id"] == "c" and message_values(tool)["role"] == "tool"
     assert message_values(named)["name"] == "f" and message_values(named)["function_call"] is None
+
+
+def test_the_provider_never_streams() -> None:
+    """The local server streams since issue 13; the provider does not: no attribute maps to
+    `stream` or `stream_options`, so no configuration can send them."""
+    from terraform_provider_openai.fields import AS_IS, BY_API_PATH
+
+    assert not {"stream", "stream_options"} & {path.split(".")[0].split("[")[0] for path in BY_API_PATH}
+    every = {"model": "m", "messages": [{"role": "user", "content": "hi"}], **{f.name: 1 for f in AS_IS}}
+    assert not {"stream", "stream_options"} & set(build_request(every))

@@ -2,5 +2,5 @@
 
 It answers deterministically from the request, stores completions (``store: true``), serves the
 Azure OpenAI route shapes, records requests and injects faults. It needs the ``server`` extra
-(Starlette + uvicorn) and never imports the provider. See ``docs/local-server.md``.
+(Starlette, sse-starlette, uvicorn) and never imports the provider. See ``docs/local-server.md``.
 """

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -24,6 +25,8 @@ from terraform_provider_openai.localserver._redact import (
 )
 
 MAX_RECORDS = 10_000
+_STREAM = "_stream"  # an entry whose answer is a stream of server-sent events (not shown)
+_EVENT_END = re.compile(r"\r\n\r\n|\n\n|\r\r")
 
 
 def key_from_headers(headers: dict[str, str]) -> str | None:
@@ -47,7 +50,7 @@ def _sent_secrets(query: str, headers: dict[str, str]) -> list[str]:
 
 
 class Recording:
-    """One request being recorded: collects the answer and masks it once it is complete."""
+    """One request being recorded: collects the answer and masks it once it is complete (or cut)."""
 
     __slots__ = ("entry", "body", "_redactor", "_chunks")
 
@@ -57,24 +60,53 @@ class Recording:
         self._redactor: Redactor | None = redactor
         self._chunks: list[bytes] = []
 
-    def status(self, status: int) -> None:
+    def status(self, status: int, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
         self.entry["status"] = status
+        for name, value in headers:
+            if name.lower() == b"content-type" and value.startswith(b"text/event-stream"):
+                self.entry[_STREAM] = True
 
     def add_body(self, chunk: bytes, more_body: bool) -> None:
         if self._redactor is None:
             return
         self._chunks.append(chunk)
-        if more_body:
+        if not more_body:
+            self.finish()
+
+    def finish(self) -> None:
+        """Keep the answer as it stands: called when it is complete, and when the request ends
+        without completing it (a stream cut by a fault or a client that went away)."""
+        if self._redactor is None:
             return
         raw = b"".join(self._chunks)
         if raw and self._redactor.may_occur(raw):
-            try:
-                raw = json.dumps(self._redactor.json(json.loads(raw))).encode()
-            except ValueError:
-                raw = self._redactor.text(raw.decode("utf-8", "replace")).encode()
+            raw = _masked(raw, self._redactor, json_text=not self.entry.get(_STREAM))
         self.entry["response_raw"] = raw
         self._chunks = []
         self._redactor = None  # no key outlives the request
+
+
+def _masked(raw: bytes, redactor: Redactor, *, json_text: bool) -> bytes:
+    if json_text:
+        try:
+            return json.dumps(redactor.json(json.loads(raw))).encode()
+        except ValueError:
+            pass
+    return redactor.text(raw.decode("utf-8", "replace")).encode()
+
+
+def _event_data(raw: bytes) -> list[Any]:
+    """The ``data`` of each server-sent event in ``raw``: parsed JSON, else the text (``[DONE]``)."""
+    found: list[Any] = []
+    for block in _EVENT_END.split(raw.decode("utf-8", "replace")):
+        lines = [line[5:].removeprefix(" ") for line in block.splitlines() if line.startswith("data:")]
+        if lines:
+            text = "\n".join(lines)
+            try:
+                found.append(json.loads(text))
+            except ValueError:
+                found.append(text)
+    return found
 
 
 class Recorder:
@@ -110,8 +142,12 @@ class Recorder:
         """The records as served: ``response`` is the parsed JSON answer (null if none)."""
         result = []
         for entry in list(self._records):
-            shown = {k: v for k, v in entry.items() if k != "response_raw"}
+            shown = {k: v for k, v in entry.items() if k not in ("response_raw", _STREAM)}
             raw = entry["response_raw"]
+            if entry.get(_STREAM):
+                shown["response"] = _event_data(raw or b"")
+                result.append(shown)
+                continue
             try:
                 shown["response"] = json.loads(raw) if raw else None
             except ValueError:

@@ -12,10 +12,11 @@ import os
 import secrets
 import string
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
@@ -26,6 +27,7 @@ from terraform_provider_openai.localserver._faults import FAULT_HEADER, Fault, F
 from terraform_provider_openai.localserver._generate import build_completion, stored_messages, stored_settings
 from terraform_provider_openai.localserver._recorder import Recorder, key_from_headers
 from terraform_provider_openai.localserver._store import Store, UnknownAfter
+from terraform_provider_openai.localserver._stream import DONE, ChunkStream
 from terraform_provider_openai.localserver._validation import list_params, validate_create, validate_update
 
 #: Each API exchange at DEBUG (method, path, status, request id, duration), bodies at TRACE (5, as
@@ -35,6 +37,7 @@ TRACE = 5
 
 _ALNUM = string.ascii_letters + string.digits
 _BODY_KEY = "localserver.body"
+_DROP_KEY = "localserver.drop"  # a streamed create with a `drop` fault: cut the stream mid-way
 _INVALID_JSON = object()
 _API_PREFIXES = ("/v1/", "/openai/")
 
@@ -157,7 +160,7 @@ class LocalServer:
 
         async def send_recorded(message: Message) -> None:
             if message["type"] == "http.response.start":
-                recording.status(message["status"])
+                recording.status(message["status"], message.get("headers", []))
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             elif message["type"] == "http.response.body":
                 recording.add_body(message.get("body", b""), message.get("more_body", False))
@@ -166,20 +169,39 @@ class LocalServer:
             await send(message)
 
         try:
-            fault = self._fault_for(headers, path)
-        except APIError as exc:
-            await _error(exc)(scope, receive, send_recorded)
-            return
-
-        if fault is not None and fault.kind == "drop":
+            await self._serve(scope, receive, send, send_recorded, headers, raw)
+        except DropConnection:
             log.info(
                 "%s %s: connection dropped (fault), request id %s",
                 scope["method"],
                 recording.entry["path"],
                 request_id,
             )
-            await self._drop(receive, send)
+            await self._drop(receive, send, started=recording.entry["status"] is not None)
+        finally:
+            recording.finish()  # an answer cut short is kept as far as it went
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        send_recorded: Send,
+        headers: dict[str, str],
+        raw: bytes,
+    ) -> None:
+        """Faults, the key check, then the route (``send_recorded`` records the answer)."""
+        path = scope["path"]
+        try:
+            fault = self._fault_for(headers, path)
+        except APIError as exc:
+            await _error(exc)(scope, receive, send_recorded)
             return
+
+        if fault is not None and fault.kind == "drop":
+            if not _streamed_create(scope["method"], path, scope[_BODY_KEY]):
+                raise DropConnection
+            scope[_DROP_KEY] = True
         if fault is not None and fault.kind == "status":
             await _error(_fault_error(fault))(scope, receive, send_recorded)
             return
@@ -202,6 +224,8 @@ class LocalServer:
         try:
             self._check_access(headers, path, scope["query_string"])
         except APIError as exc:
+            if scope.get(_DROP_KEY):
+                raise DropConnection from None
             await _error(exc)(scope, replay, send_recorded)
             return
 
@@ -230,13 +254,16 @@ class LocalServer:
                 raise invalid(FAULT_HEADER, str(exc)) from None
         return self.faults.take(path)
 
-    async def _drop(self, receive: Receive, send: Send) -> None:
-        """Close the connection without an answer (the client sees a connection error)."""
+    async def _drop(self, receive: Receive, send: Send, *, started: bool = False) -> None:
+        """Close the connection, before an answer or in the middle of one (``started``): the
+        client sees a connection error."""
         transport = getattr(getattr(send, "__self__", None), "transport", None)
         if transport is not None:
             transport.abort()
             await _wait_disconnect(receive)
             return
+        if started:
+            return  # not uvicorn: the server closes the connection of an answer left unfinished
         # Not uvicorn: promise a body and never send it; the server then closes the connection.
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
 
@@ -293,25 +320,62 @@ class LocalServer:
     async def create(self, request: Request) -> Response:
         body = await self._body(request)
         deployment = request.path_params.get("deployment")
-        validate_create(body, model_required=deployment is None)
-        if body.get("stream"):
-            raise invalid(
-                "stream", "Streaming (stream=true) is not supported by the local server.", "unsupported_value"
-            )
-        if self.config.latency_ms:
+        drop = bool(request.scope.get(_DROP_KEY))
+        try:
+            validate_create(body, model_required=deployment is None)
+        except APIError:
+            if drop:  # no stream to cut: close the connection without an answer
+                raise DropConnection from None
+            raise
+        streamed = body.get("stream") is True
+        if self.config.latency_ms and not streamed:
             await asyncio.sleep(self.config.latency_ms / 1000)
-        completion_id = _new_id("chatcmpl-", 29)
         completion = build_completion(
             body,
-            completion_id=completion_id,
+            completion_id=_new_id("chatcmpl-", 29),
             created=int(time.time()),
             model=body.get("model") or deployment or "",
         )
+        if streamed:
+            return self._stream(body, completion, drop=drop)
+        self._store(body, completion)
+        return _json(200, completion)
+
+    def _store(self, body: dict[str, Any], completion: dict[str, Any]) -> None:
         if body.get("store"):
             self.store.add(
-                {**completion, **stored_settings(body)}, stored_messages(completion_id, body["messages"])
+                {**completion, **stored_settings(body)}, stored_messages(completion["id"], body["messages"])
             )
-        return _json(200, completion)
+
+    def _stream(self, body: dict[str, Any], completion: dict[str, Any], *, drop: bool) -> Response:
+        """The completion as server-sent events, ``--latency-ms`` spread over them. Stored (with
+        ``store: true``) before ``[DONE]``, and however else the stream ends: cut by ``drop``,
+        left by the client, stopped with the server. The API, too, finishes a generation and
+        stores it whatever becomes of the connection."""
+        chunks = ChunkStream(completion, body)
+        stored = False
+
+        def store_once() -> None:
+            nonlocal stored
+            if not stored:
+                stored = True
+                self._store(body, completion)
+
+        async def events() -> AsyncIterator[str]:
+            loop = asyncio.get_running_loop()
+            step = self.config.latency_ms / 1000 / max(len(chunks), 1)
+            start = loop.time()
+            cut = max(len(chunks) // 2, 1) if drop else -1
+            for sent, chunk in enumerate(chunks):
+                if sent == cut:
+                    raise DropConnection
+                # also lets other requests in between chunks when there is no latency
+                await asyncio.sleep(max(start + step * (sent + 1) - loop.time(), 0.0))
+                yield json.dumps(chunk, separators=(",", ":"))
+            store_once()
+            yield DONE
+
+        return _EventStream(events(), on_close=store_once)
 
     async def list_completions(self, request: Request) -> Response:
         query = request.query_params
@@ -397,6 +461,45 @@ class LocalServer:
                 )
             self.faults.add(fault, count, prefix)
         return _json(200, {"faults": self.faults.describe()})
+
+
+class DropConnection(Exception):
+    """Raised from a route (or its stream) to close the connection instead of answering."""
+
+
+class _EventStream(EventSourceResponse):
+    """Server-sent events as the API frames them (``data: ...`` and a blank line, no keep-alive
+    comments); ``on_close`` runs however the stream ends. A stream stopped before its end (the
+    client left, the server is shutting down) has its connection cut, as a real server's would
+    be: the client sees a broken stream, never a short one that looks complete."""
+
+    def __init__(self, events: AsyncIterator[str], *, on_close: Callable[[], None]) -> None:
+        super().__init__(events, sep="\n", ping=0)
+        self._on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        completed = False
+
+        async def watched(message: Message) -> None:
+            nonlocal completed
+            completed = message["type"] == "http.response.body" and not message.get("more_body", False)
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, watched)
+        finally:
+            self._on_close()
+        if not completed:
+            raise DropConnection
+
+
+def _streamed_create(method: str, path: str, body: Any) -> bool:
+    return (
+        method == "POST"
+        and path.endswith("/chat/completions")
+        and isinstance(body, dict)
+        and body.get("stream") is True
+    )
 
 
 def _fault_error(fault: Fault) -> APIError:

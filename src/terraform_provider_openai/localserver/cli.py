@@ -1,7 +1,7 @@
 """``terraform-provider-openai serve``: run the local OpenAI-compatible server.
 
 The first line on stdout is the base URL (``http://HOST:PORT/v1``), printed once the socket
-listens. Starlette and uvicorn come from the ``server`` extra and are imported here, lazily.
+listens. Starlette, sse-starlette and uvicorn come from the ``server`` extra and are imported here, lazily.
 
 The key (optional) comes from ``--api-key``, else ``--api-key-file``, else the environment
 variable ``LOCALSERVER_API_KEY``; the last two keep it out of the process list.
@@ -37,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite file keeping stored completions across restarts (default: memory)",
     )
     p.add_argument(
-        "--latency-ms", type=float, default=0.0, metavar="N", help="delay every completion create by N ms"
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="delay every completion create by N ms (a streamed one: spread over its chunks)",
     )
     keys = p.add_mutually_exclusive_group()
     keys.add_argument(
@@ -138,6 +142,7 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         import jsonschema  # noqa: F401  (every request is validated against the vendored spec)
+        import sse_starlette  # noqa: F401  (streamed answers)
         import starlette  # noqa: F401
         import uvicorn
     except ImportError:
