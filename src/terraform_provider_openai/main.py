@@ -16,6 +16,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from terraform_provider_openai.framework.resource import ProviderBase
 
 _MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 
@@ -75,9 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if command in ("-h", "--help", "help") else 1
 
     from terraform_provider_openai.framework.runner import run_provider
+
+    return run_provider(_provider, args)
+
+
+def _provider() -> ProviderBase:
+    """The provider; imported on the runner's loading thread, not before the handshake."""
     from terraform_provider_openai.provider import OpenAIProvider
 
-    return run_provider(OpenAIProvider(), args)
+    return OpenAIProvider()
 
 
 if __name__ == "__main__":

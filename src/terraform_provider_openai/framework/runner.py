@@ -33,6 +33,7 @@ import tempfile
 import threading
 from concurrent import futures
 from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from terraform_provider_openai.framework.tlsrelay import TlsFront
@@ -256,21 +257,66 @@ class Lifecycle:
         return self._shutdown.wait(timeout)
 
 
+class DeferredServicer:
+    """The provider's servicer, made on a thread of its own once the handshake line is out.
+
+    Importing the provider (its schemas, the rule table, `tf`'s protobuf messages) was most of the
+    time to the handshake line, and Terraform starts the provider three times per command. gRPC
+    only needs the method names to register them: each one here waits for the real servicer when
+    first called. :meth:`start` runs after the handshake is written (a loader running beside the
+    start-up code would only halve its share of the GIL), so the import overlaps Terraform's
+    connection and TLS set-up. An import that fails makes every call fail with its error, which is
+    also logged.
+    """
+
+    def __init__(self, make_provider: Callable[[], Any]) -> None:
+        self._make_provider = make_provider
+        self._servicer: futures.Future[Any] = futures.Future()
+
+    def start(self) -> None:
+        threading.Thread(target=self._load, name="tfpo-load", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            from terraform_provider_openai.framework.servicer import ProviderServicer
+
+            self._servicer.set_result(ProviderServicer(self._make_provider()))
+        except BaseException as exc:  # noqa: BLE001 - handed to every call
+            log.error("the provider failed to load: %s: %s", type(exc).__name__, exc)
+            self._servicer.set_exception(exc)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        servicer = self._servicer
+
+        def call(request: Any, context: Any) -> Any:
+            return getattr(servicer.result(), name)(request, context)
+
+        return call
+
+
 def build_server(provider: Any, lifecycle: Lifecycle) -> Any:
-    """The gRPC server with the provider, go-plugin's controller and stdio services; not started."""
+    """The gRPC server with the provider (or a :class:`DeferredServicer`), go-plugin's controller
+    and stdio services; not started."""
     import grpc
     from tf.gen import grpc_controller_pb2 as controller_pb
     from tf.gen import grpc_controller_pb2_grpc as controller_rpc
     from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
 
     from terraform_provider_openai.framework.gen import tfplugin6_8_pb2_grpc as rpc
-    from terraform_provider_openai.framework.servicer import ProviderServicer
 
+    if isinstance(provider, DeferredServicer):
+        servicer: Any = provider
+    else:
+        from terraform_provider_openai.framework.servicer import ProviderServicer
+
+        servicer = ProviderServicer(provider)
     server = grpc.server(
         thread_pool=futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="tfplugin"),
         options=server_options(),
     )
-    rpc.add_ProviderServicer_to_server(ProviderServicer(provider), server)
+    rpc.add_ProviderServicer_to_server(servicer, server)
 
     class Controller(controller_rpc.GRPCControllerServicer):
         def Shutdown(self, request: Any, context: Any) -> Any:
@@ -311,9 +357,10 @@ def _configure_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _serve_until_shutdown(lifecycle: Lifecycle) -> None:
-    """Wait for Shutdown; give up when the parent is gone (Terraform killed: no Shutdown will come)."""
-    parent = os.getppid()
+def _serve_until_shutdown(lifecycle: Lifecycle, parent: int) -> None:
+    """Wait for Shutdown; give up when the parent is gone (Terraform killed: no Shutdown will come).
+    ``parent`` is read before the handshake line goes out: read later, a parent that dies right after
+    reading it would already be replaced by the reaper, and the plugin would wait forever."""
     while not lifecycle.wait(PARENT_POLL_S):
         if os.getppid() != parent:
             log.warning("the parent process (Terraform) is gone: stopping")
@@ -321,11 +368,20 @@ def _serve_until_shutdown(lifecycle: Lifecycle) -> None:
 
 
 def run_provider(provider: Any, argv: list[str] | None = None) -> int:
-    """Serve until Shutdown (plugin mode) or Ctrl-C (``--dev``); the process's exit status."""
+    """Serve until Shutdown (plugin mode) or Ctrl-C (``--dev``); the process's exit status.
+    ``provider``: the provider, or a function making it (loaded while the handshake goes out)."""
     _configure_logging()
     argv = argv or []
     lifecycle = Lifecycle()
     dev = "--dev" in argv
+    parent = os.getppid()
+    deferred: DeferredServicer | None = None
+    if callable(provider):
+        if dev:
+            provider = provider()  # the reattach line names it
+        else:
+            deferred = provider = DeferredServicer(provider)
+    server = build_server(provider, lifecycle)
     key_pem = cert_pem = cert_der = b""
     front_context: Any = None
     if not dev:
@@ -337,7 +393,6 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
         except (ValueError, OSError) as exc:  # ssl.SSLError is an OSError
             print(f"terraform-provider-openai: {CLIENT_CERT_ENV}: {exc}", file=sys.stderr)
             return 1
-    server = build_server(provider, lifecycle)
 
     # mkdtemp's directory is private (0700): only this user reaches the sockets in it
     with (
@@ -383,7 +438,9 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
             cert = base64.b64encode(cert_der).decode().rstrip("=")
             sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
             sys.stdout.flush()
-            _serve_until_shutdown(lifecycle)
+            if deferred is not None:
+                deferred.start()
+            _serve_until_shutdown(lifecycle, parent)
         finally:
             server.stop(grace=SHUTDOWN_GRACE_S).wait()
     return 0
