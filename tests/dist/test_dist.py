@@ -1,0 +1,212 @@
+"""The self-contained package (`make dist`, issue 15): built once per source state, installed from
+its zip alone into a fresh HOME, and run by Terraform with a PATH that holds no Python, no
+virtualenv, nothing but a `terraform` link.
+
+Slow (the first build takes about half a minute, PyInstaller's part of it), so it reuses a build of
+the same sources and packages under build/test-dist/. Skipped where PyInstaller is not installed
+(it is in the `dev` extra, so `make test` and CI have it).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.metadata
+import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from terraform_provider_openai import PROVIDER_ADDRESS, __version__
+from terraform_provider_openai.install import current_platform
+from tests.support.localserver import LocalServer
+from tests.support.terraform import (
+    REPO,
+    TerraformHome,
+    provider_block,
+    required_providers,
+    terraform_binary,
+)
+
+pytest.importorskip("PyInstaller", reason="the package is built with PyInstaller (the `dev` extra)")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.e2e,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the package is built for Linux"),
+]
+
+BUILD_OUT = REPO / "build" / "test-dist"
+PLATFORM = current_platform()
+EXECUTABLE = f"terraform-provider-openai_v{__version__}"
+
+
+@dataclass(frozen=True)
+class Package:
+    zip: Path
+    sums: Path
+    mirror: Path
+
+
+@pytest.fixture(scope="module")
+def package() -> Package:
+    build = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_dist.py"), "--out", str(BUILD_OUT), "--reuse"],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, f"build failed:\n{build.stdout}\n{build.stderr}"
+    return Package(
+        zip=BUILD_OUT / f"terraform-provider-openai_{__version__}_{PLATFORM}.zip",
+        sums=BUILD_OUT / f"terraform-provider-openai_{__version__}_SHA256SUMS",
+        mirror=BUILD_OUT / "mirror",
+    )
+
+
+class PythonFreeHome(TerraformHome):
+    """A fresh HOME, nothing installed; terraform and the providers it starts get an environment
+    of their own (no PYTHON*, VIRTUAL_ENV or LD_LIBRARY_PATH of the test run) whose PATH is one
+    directory holding a link to terraform: no python3 there, not even /usr/bin's."""
+
+    def __init__(self, root: Path, cli_config: str = "") -> None:
+        self.bin_dir = root / "bin"
+        self.bin_dir.mkdir(parents=True)
+        (self.bin_dir / "terraform").symlink_to(terraform_binary())
+        super().__init__(root, str(self.bin_dir / "terraform"), install=False)
+        self.cli_config.write_text(cli_config)
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        env = {
+            "PATH": str(self.bin_dir),
+            "HOME": str(self.home),
+            "TF_CLI_CONFIG_FILE": str(self.cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "CHECKPOINT_DISABLE": "1",
+        }
+        env.update(extra or {})
+        return env
+
+
+def mirror_config(mirror: Path) -> str:
+    return f"""\
+provider_installation {{
+  filesystem_mirror {{
+    path    = "{mirror}"
+    include = ["{PROVIDER_ADDRESS}"]
+  }}
+  direct {{
+    exclude = ["{PROVIDER_ADDRESS}"]
+  }}
+}}
+"""
+
+
+def configuration(base_url: str) -> str:
+    return (
+        required_providers()
+        + provider_block(base_url)
+        + """
+resource "openai_chat_completion" "x" {
+  model    = "gpt-4o"
+  messages = [{ role = "user", content = "Hello from the zip" }]
+}
+output "content" { value = openai_chat_completion.x.content }
+"""
+    )
+
+
+def h1(archive: Path) -> str:
+    """Terraform's `h1:` hash of a package: of the files it unpacks, not of the zip (Go's
+    dirhash.Hash1: sha256 of the sorted `<sha256 hex>  <path>` lines)."""
+    with zipfile.ZipFile(archive) as z:
+        names = sorted(i.filename for i in z.infolist() if not i.is_dir())
+        lines = "".join(f"{hashlib.sha256(z.read(n)).hexdigest()}  {n}\n" for n in names)
+    return "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
+
+
+def locked_hashes(workdir: Path) -> list[str]:
+    text = (workdir / ".terraform.lock.hcl").read_text()
+    block = re.search(r'provider "' + re.escape(PROVIDER_ADDRESS) + r'" \{(.*?)\n\}', text, re.S)
+    assert block, text
+    assert f'version = "{__version__}"' in block.group(1)
+    return re.findall(r'"((?:h1|zh):[^"]+)"', block.group(1))
+
+
+def creates(server: LocalServer) -> list[dict[str, Any]]:
+    return [r for r in server.requests() if r["method"] == "POST" and r["path"] == "/v1/chat/completions"]
+
+
+def test_sha256sums_names_the_zip_and_its_hash(package: Package) -> None:
+    digest = hashlib.sha256(package.zip.read_bytes()).hexdigest()
+    assert package.sums.read_text() == f"{digest}  {package.zip.name}\n"
+    mirrored = package.mirror.joinpath(*PROVIDER_ADDRESS.split("/"), package.zip.name)
+    assert mirrored.read_bytes() == package.zip.read_bytes()
+    with zipfile.ZipFile(package.zip) as z:
+        names = z.namelist()
+        modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
+    assert EXECUTABLE in names and modes[EXECUTABLE] & 0o111
+    assert all(n == EXECUTABLE or n.startswith("_internal/") for n in names)
+    # the plugin's runtime data is in; the local server and the build's test tools are not
+    assert "_internal/terraform_provider_openai/spec/chat-completions.openapi.json" in names
+    for left_out in ("terraform_provider_openai/localserver/", "starlette/", "uvicorn/", "jsonschema/"):
+        assert not any(f"/{left_out}" in f"/{n}" for n in names), left_out
+    for left_out in ("mypy/", "pytest/", "_pytest/", "ruff"):
+        assert not any(n.startswith(f"_internal/{left_out}") for n in names), left_out
+
+
+def test_init_apply_destroy_from_the_zip_alone(package: Package, local: LocalServer, tmp_path: Path) -> None:
+    home = PythonFreeHome(tmp_path / "tf", mirror_config(package.mirror))
+    ws = home.workspace(tmp_path / "work")
+    ws.write(configuration(local.base_url))
+
+    ws.init()
+    installed = ws.path.joinpath(".terraform", "providers", *PROVIDER_ADDRESS.split("/"), __version__, PLATFORM)
+    executable = installed / EXECUTABLE
+    assert executable.read_bytes()[:4] == b"\x7fELF"  # the frozen program, not a launcher script
+    assert executable.stat().st_mode & 0o111, "terraform's unzip lost the executable bit"
+    assert (installed / "_internal").is_dir()
+
+    ws.apply()
+    assert ws.outputs()["content"] == "Local reply to: Hello from the zip"
+    assert len(creates(local)) == 1
+    ws.destroy()
+    assert not (ws.state().get("values") or {}).get("root_module", {}).get("resources")
+    assert len(creates(local)) == 1
+
+    # the lock file records the hash of what the zip holds; `providers lock` agrees
+    assert locked_hashes(ws.path) == [h1(package.zip)]
+    locker = home.workspace(tmp_path / "lock")
+    locker.write(required_providers())
+    locker.run("providers", "lock", "-no-color", f"-fs-mirror={package.mirror}", f"-platform={PLATFORM}")
+    assert locked_hashes(locker.path) == [h1(package.zip)]
+
+
+def test_init_with_plugin_dir_and_the_versions_agree(package: Package, tmp_path: Path) -> None:
+    home = PythonFreeHome(tmp_path / "tf")  # empty CLI configuration: only -plugin-dir finds it
+    ws = home.workspace(tmp_path / "work")
+    ws.write(required_providers() + provider_block("http://127.0.0.1:9/v1"))
+    ws.run("init", "-no-color", "-input=false", f"-plugin-dir={package.mirror}")
+    ws.run("validate", "-no-color")  # starts the provider for its schema
+
+    executable = ws.path.joinpath(
+        ".terraform", "providers", *PROVIDER_ADDRESS.split("/"), __version__, PLATFORM, EXECUTABLE
+    )
+    shown = subprocess.run([executable, "--version"], env=home.env(), capture_output=True, text=True, check=True)
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"].get("version")
+    versions = {
+        "--version": shown.stdout.strip(),
+        "zip name": package.zip.name.split("_")[1],
+        "__version__": __version__,
+        "installed metadata": importlib.metadata.version("terraform-provider-openai"),
+        "pyproject.toml": declared or __version__,  # a dynamic version is __version__ itself
+    }
+    assert set(versions.values()) == {__version__}, versions
+
+    serve = subprocess.run([executable, "serve"], env=home.env(), capture_output=True, text=True)
+    assert serve.returncode == 1
+    assert "not part of this self-contained package" in serve.stderr
