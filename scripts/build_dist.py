@@ -44,6 +44,8 @@ DISTRIBUTION = "terraform-provider-openai"
 STAMP = "build-input.json"
 #: Zip entries' timestamp (the earliest a zip can hold): the same bytes in, the same zip out.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: Deflate level 1: 4x faster than the default 6 for a 7% larger zip (30 against 28 MB).
+ZIP_LEVEL = 1
 UNIX = 3  # ZipInfo.create_system: Go's archive/zip reads modes only from Unix (or macOS) entries
 
 
@@ -101,15 +103,13 @@ def write_zip(app: Path, target: Path) -> None:
     if links:  # Terraform's unzip writes a link's target path as the file's content
         raise SystemExit(f"symbolic links in the build, which a provider zip cannot hold: {links[:3]}")
     tmp = target.with_name(target.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(tmp, "w") as archive:
         for path in files:
             info = zipfile.ZipInfo(path.relative_to(app).as_posix(), date_time=ZIP_TIME)
             info.create_system = UNIX
             executable = path.stat().st_mode & stat.S_IXUSR
             info.external_attr = (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with path.open("rb") as source, archive.open(info, "w") as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
+            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED, ZIP_LEVEL)
     os.replace(tmp, target)
 
 
