@@ -1,6 +1,7 @@
 """The self-contained package (`make dist`, issue 15): built once per source state, installed from
 its zip alone into a fresh HOME, and run by Terraform with a PATH that holds no Python, no
-virtualenv, nothing but a `terraform` link.
+virtualenv, nothing but a `terraform` link. The provider reaches the local server over HTTPS (a
+relay with a self-signed certificate that `SSL_CERT_FILE` names): TLS with the bundled OpenSSL.
 
 Slow (the first build takes about half a minute, PyInstaller's part of it), so it reuses a build of
 the same sources and packages under build/test-dist/. Skipped where PyInstaller is not installed
@@ -9,23 +10,28 @@ the same sources and packages under build/test-dist/. Skipped where PyInstaller 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import importlib.metadata
 import re
+import ssl
 import subprocess
 import sys
+import threading
 import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+from urllib.parse import urlparse
 
 import pytest
 
 from terraform_provider_openai import PROVIDER_ADDRESS, __version__
 from terraform_provider_openai.install import current_platform
 from tests.support.localserver import LocalServer
+from tests.support.plugin import make_certificate
 from tests.support.terraform import (
     REPO,
     TerraformHome,
@@ -106,6 +112,56 @@ provider_installation {{
 """
 
 
+class HttpsFront:
+    """``https://localhost:<port>/v1`` in front of the local server (plain HTTP): the packaged
+    provider must speak TLS with its bundled OpenSSL and trust the CA file that ``SSL_CERT_FILE``
+    names, as it trusts the system's certificates in front of the real API."""
+
+    def __init__(self, backend_url: str, directory: Path) -> None:
+        pair = make_certificate()  # self-signed, DNS:localhost, serverAuth
+        self.ca_file = directory / "ca.pem"
+        self.ca_file.write_bytes(pair.cert_pem)
+        (directory / "server.pem").write_bytes(pair.cert_pem + pair.key_pem)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(directory / "server.pem")
+        backend = urlparse(backend_url)
+        self._backend = (backend.hostname or "127.0.0.1", backend.port or 80)
+        self.connections = 0
+        self._loop = asyncio.new_event_loop()
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._relay, "127.0.0.1", 0, ssl=context)
+        )
+        self.base_url = f"https://localhost:{self._server.sockets[0].getsockname()[1]}/v1"
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self.connections += 1  # only after a TLS handshake the client accepted
+        reader, writer = await asyncio.open_connection(*self._backend)
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(1 << 16):
+                    sink.write(data)
+                    await sink.drain()
+            finally:
+                sink.close()
+
+        await asyncio.gather(pump(client_reader, writer), pump(reader, client_writer), return_exceptions=True)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def configuration(base_url: str) -> str:
     return (
         required_providers()
@@ -162,19 +218,24 @@ def test_sha256sums_names_the_zip_and_its_hash(package: Package) -> None:
 def test_init_apply_destroy_from_the_zip_alone(package: Package, local: LocalServer, tmp_path: Path) -> None:
     home = PythonFreeHome(tmp_path / "tf", mirror_config(package.mirror))
     ws = home.workspace(tmp_path / "work")
-    ws.write(configuration(local.base_url))
+    front = HttpsFront(local.base_url, tmp_path)
+    ws.write(configuration(front.base_url))
 
     ws.init()
-    installed = ws.path.joinpath(".terraform", "providers", *PROVIDER_ADDRESS.split("/"), __version__, PLATFORM)
+    installed = ws.path.joinpath(
+        ".terraform", "providers", *PROVIDER_ADDRESS.split("/"), __version__, PLATFORM
+    )
     executable = installed / EXECUTABLE
     assert executable.read_bytes()[:4] == b"\x7fELF"  # the frozen program, not a launcher script
     assert executable.stat().st_mode & 0o111, "terraform's unzip lost the executable bit"
     assert (installed / "_internal").is_dir()
 
-    ws.apply()
-    assert ws.outputs()["content"] == "Local reply to: Hello from the zip"
-    assert len(creates(local)) == 1
-    assert "Destroy complete! Resources: 1 destroyed." in ws.destroy().stdout
+    with front:
+        ws.apply(env={"SSL_CERT_FILE": str(front.ca_file)})
+        assert front.connections >= 1
+        assert ws.outputs()["content"] == "Local reply to: Hello from the zip"
+        assert len(creates(local)) == 1
+        assert "Destroy complete! Resources: 1 destroyed." in ws.destroy().stdout
     assert len(creates(local)) == 1
 
     # the lock file records the hash of what the zip holds; `providers lock` agrees
@@ -195,7 +256,9 @@ def test_init_with_plugin_dir_and_the_versions_agree(package: Package, tmp_path:
     executable = ws.path.joinpath(
         ".terraform", "providers", *PROVIDER_ADDRESS.split("/"), __version__, PLATFORM, EXECUTABLE
     )
-    shown = subprocess.run([executable, "--version"], env=home.env(), capture_output=True, text=True, check=True)
+    shown = subprocess.run(
+        [executable, "--version"], env=home.env(), capture_output=True, text=True, check=True
+    )
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"].get("version")
     versions = {
         "--version": shown.stdout.strip(),
