@@ -209,7 +209,13 @@ def test_sha256sums_names_the_zip_and_its_hash(package: Package) -> None:
     assert all(n == EXECUTABLE or n.startswith("_internal/") for n in names)
     # the plugin's runtime data is in; the local server and the build's test tools are not
     assert "_internal/terraform_provider_openai/spec/chat-completions.openapi.json" in names
-    for left_out in ("terraform_provider_openai/localserver/", "starlette/", "uvicorn/", "jsonschema/"):
+    for left_out in (
+        "terraform_provider_openai/localserver/",
+        "starlette/",
+        "sse_starlette/",
+        "uvicorn/",
+        "jsonschema/",
+    ):
         assert not any(f"/{left_out}" in f"/{n}" for n in names), left_out
     for left_out in ("mypy/", "pytest/", "_pytest/", "ruff"):
         assert not any(n.startswith(f"_internal/{left_out}") for n in names), left_out
