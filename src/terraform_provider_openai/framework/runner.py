@@ -31,9 +31,9 @@ import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent import futures
 from datetime import UTC, datetime, timedelta
-from collections.abc import Callable
 from typing import Any
 
 from terraform_provider_openai.framework.tlsrelay import TlsFront
