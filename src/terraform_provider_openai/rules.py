@@ -1232,7 +1232,13 @@ def check(
     for rule in rules:
         if rule.scope not in scopes:
             continue
-        for path, value, holder in _select(body, rule.steps, (), body, unknown):
+        steps = rule.steps
+        if steps and steps[0] not in _WILDCARDS and (len(steps) > 1 or rule.check.needs_value):
+            # most rules are about a parameter the body does not have: skip them without walking
+            top = body.get(steps[0])
+            if top is None:
+                continue
+        for path, value, holder in _select(body, steps, (), body, unknown):
             if unknown(value) or (rule.check.needs_value and (value is MISSING or value is None)):
                 continue
             verdicts = [c.holds(holder, unknown) for c in rule.when]
@@ -1247,6 +1253,10 @@ def check(
                 last = where[-1] if where else ""
                 found.append(Violation(rule, where, {"value": value, "key": last, "holder": holder, **args}))
     return found
+
+
+#: Path steps that are not a field name: every element of a list, every field, the value itself.
+_WILDCARDS = frozenset({"[]", "*", "**"})
 
 
 def _select(
@@ -1272,8 +1282,8 @@ def _select(
                 if not unknown(item):
                     yield from _select(item, rest, (*path, i), holder, unknown)
     elif step == "*":
-        if isinstance(node, Mapping):
+        if type(node) is dict or isinstance(node, Mapping):  # a dict first: the ABC check is slow
             for key, item in node.items():
                 yield from _select(item, rest, (*path, key), node, unknown)
-    elif isinstance(node, Mapping):
+    elif type(node) is dict or isinstance(node, Mapping):
         yield from _select(node.get(step, MISSING), rest, (*path, step), node, unknown)

@@ -141,14 +141,20 @@ def complete_state(schema: Schema, state: dict[str, Any] | None) -> dict[str, An
     return {a.name: state.get(a.name) for a in schema.attributes}
 
 
+# Both run for every state of every call: a null (most attributes are) is not handed to its type,
+# which would give it back unchanged.
+
+
 def encode_state(schema: Schema, state: dict[str, Any] | None) -> dict[str, Any] | None:
-    full = complete_state(schema, state)
-    if full is None:
+    """`complete_state`, each value in its wire form."""
+    if state is None:
         return None
-    return {a.name: a.type.encode(full[a.name]) for a in schema.attributes}
+    get = state.get
+    return {a.name: v if (v := get(a.name)) is None else a.type.encode(v) for a in schema.attributes}
 
 
 def decode_state(schema: Schema, raw: dict[str, Any] | None) -> dict[str, Any] | None:
     if raw is None:
         return None
-    return {a.name: a.type.decode(raw.get(a.name)) for a in schema.attributes}
+    get = raw.get
+    return {a.name: v if (v := get(a.name)) is None else a.type.decode(v) for a in schema.attributes}

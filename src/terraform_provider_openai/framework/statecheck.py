@@ -95,11 +95,62 @@ def _check(t: Any, value: Any, path: list[Any], problems: list[str]) -> None:
             problems.append(f"{_label(path)}: expected {expected}, found {_found(value)}")
 
 
+# ---- the fast path: does a state fit at all? -------------------------------------------------------
+# Every UpgradeResourceState (each instance, each plan) checks its state. The checks above spell out
+# paths and test types against `tf`'s classes, which are typing.Protocol subclasses and slow to
+# isinstance() against. A state almost always fits: `_fits` answers that with the shape of each type
+# worked out once (:func:`_shape`), and only a state that does not fit gets the detailed walk.
+
+_OBJECT, _LIST, _MAP, _SCALAR = range(4)
+#: id(type) -> (the type, kept alive so that its id stays its own; its shape)
+_SHAPES: dict[int, tuple[Any, tuple[int, Any]]] = {}
+
+
+def _shape(t: Any) -> tuple[int, Any]:
+    known = _SHAPES.get(id(t))
+    if known is not None:
+        return known[1]
+    shape: tuple[int, Any]
+    if isinstance(t, Object):
+        shape = (_OBJECT, tuple(t.attributes.items()))
+    elif isinstance(t, tf_types.List):
+        shape = (_LIST, t.element_type)
+    elif isinstance(t, tf_types.Map):
+        shape = (_MAP, t.element_type)
+    else:
+        shape = (_SCALAR, _expected(t))
+    _SHAPES[id(t)] = (t, shape)
+    return shape
+
+
+def _fits(t: Any, value: Any) -> bool:
+    if value is None:
+        return True
+    kind, detail = _shape(t)
+    if kind == _OBJECT:
+        return type(value) is dict and all(_fits(at, value.get(name)) for name, at in detail)
+    if kind == _LIST:
+        return type(value) is list and all(_fits(detail, item) for item in value)
+    if kind == _MAP:
+        return type(value) is dict and all(_fits(detail, item) for item in value.values())
+    return bool(_kind(value) == detail)
+
+
+def _state_fits(schema: Schema, raw: dict[str, Any]) -> bool:
+    for attr in schema.attributes:
+        value = raw.get(attr.name)
+        if (value is None and attr.required) or not _fits(attr.type, value):
+            return False
+    return True
+
+
 def state_problems(schema: Schema, raw: Any) -> list[str]:
     """What makes ``raw`` (a state's attributes as JSON values) unusable with ``schema``; empty when
     it is fine. At most :data:`MAX_PROBLEMS`, then a count of the rest."""
     if not isinstance(raw, dict):
         return [f"the state is {_found(raw)}, not an object of attributes"]
+    if _state_fits(schema, raw):
+        return []
     problems: list[str] = []
     for attr in schema.attributes:
         if attr.name not in raw:

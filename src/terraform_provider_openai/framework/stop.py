@@ -17,6 +17,7 @@ The grace period is ``TF_PROVIDER_OPENAI_STOP_GRACE`` seconds (default 30) after
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future
@@ -93,8 +94,40 @@ class StopController:
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
                 future.set_exception(exc)
 
-        threading.Thread(target=target, name="tfpo-call", daemon=True).start()
+        _WORKERS.submit(target)
         return self.wait(future)
+
+
+class _Workers:
+    """Daemon threads for :meth:`StopController.run`, kept for the next call when one ends.
+
+    Daemon, so that a call abandoned after a stop's grace period never holds up the process's exit
+    (a ``ThreadPoolExecutor`` joins its threads at exit); reused, because a thread started per API
+    call cost its start-up and a GIL hand-off on every create. There are never more threads than
+    calls that ran at once (Terraform's ``-parallelism``)."""
+
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+
+    def submit(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1  # that idle thread takes this task
+        self._tasks.put(task)
+        if start:
+            threading.Thread(target=self._work, name="tfpo-call", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            self._tasks.get()()
+            with self._lock:
+                self._idle += 1
+
+
+_WORKERS = _Workers()
 
 
 _CONTROLLER = StopController()

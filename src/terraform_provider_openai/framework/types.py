@@ -152,16 +152,18 @@ class Object(TfType):
     def encode(self, value: Any) -> Any:
         if _is_unset(value):
             return value
+        get = value.get
         return {
-            name: (value.get(name) if value.get(name) is Unknown else t.encode(value.get(name)))
+            name: v if (v := get(name)) is None or v is Unknown else t.encode(v)
             for name, t in self.attributes.items()
         }
 
     def decode(self, value: Any) -> Any:
         if _is_unset(value):
             return value
+        get = value.get
         return {
-            name: (value.get(name) if value.get(name) is Unknown else t.decode(value.get(name)))
+            name: v if (v := get(name)) is None or v is Unknown else t.decode(v)
             for name, t in self.attributes.items()
         }
 
