@@ -127,35 +127,22 @@ resource "openai_chat_completion" "c" {{
     )
 
 
-def null_shaped_config(n: int) -> str:
+def null_config(n: int, shaped: bool = False) -> str:
+    """N `null_resource` of Go's null 2.1.2, or (`shaped`) N of the null-shaped Python provider."""
+    local, source, type_name = (
+        ("nullshape", SHAPED_ADDRESS, SHAPED_TYPE) if shaped else ("null", "hashicorp/null", "null_resource")
+    )
+    version = "" if shaped else f'\n      version = "{NULL_VERSION}"'
     return f"""
 terraform {{
   required_providers {{
-    nullshape = {{
-      source = "{SHAPED_ADDRESS}"
+    {local} = {{
+      source  = "{source}"{version}
     }}
   }}
 }}
 
-resource "{SHAPED_TYPE}" "r" {{
-  count    = {n}
-  triggers = {{ i = "bench ${{count.index}}" }}
-}}
-"""
-
-
-def null_config(n: int) -> str:
-    return f"""
-terraform {{
-  required_providers {{
-    null = {{
-      source  = "hashicorp/null"
-      version = "{NULL_VERSION}"
-    }}
-  }}
-}}
-
-resource "null_resource" "r" {{
+resource "{type_name}" "r" {{
   count    = {n}
   triggers = {{ i = "bench ${{count.index}}" }}
 }}
@@ -340,7 +327,7 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
             largest = n == sizes[-1]
             configs = {
                 "ours": (openai_config(server.base_url, n), is_our_provider),
-                "shaped": (null_shaped_config(n), is_null_shaped_provider),
+                "shaped": (null_config(n, shaped=True), is_null_shaped_provider),
                 "null": (null_config(n), is_null_provider),
             }
             if largest and args.prompt_bytes:
