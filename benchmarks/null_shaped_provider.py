@@ -137,7 +137,8 @@ def main() -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # as main.py: terraform handles Ctrl-C
     from terraform_provider_openai.framework.runner import run_provider
 
-    return run_provider(NullShapedProvider(), sys.argv[1:])
+    # a function making the provider, as main.py passes ours: built while the handshake goes out
+    return run_provider(NullShapedProvider, sys.argv[1:])
 
 
 if __name__ == "__main__":
