@@ -56,7 +56,7 @@ demo: setup ## apply examples/quickstart against the local server (or the real A
 	$(PY) scripts/demo.py
 
 test: setup lint ## lint, then the whole suite: unit, local server, end-to-end with real terraform, module, examples, docs
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 test-unit: setup ## provider classes called directly
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
