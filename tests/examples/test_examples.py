@@ -288,8 +288,7 @@ def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_
 
 
 def test_registry_snippets_ephemeral_answer_configures_the_aliased_provider(tf_home, tmp_path, local):
-    if tf_home.version < (1, 10, 0):
-        pytest.skip(f"terraform {'.'.join(map(str, tf_home.version))}: ephemeral resources need 1.10+")
+    require_terraform(tf_home.version, "1.10", "ephemeral resources")
     env = _env(local)
     ws = _apply_snippets(tf_home.workspace(tmp_path / "ephemeral"), EPHEMERAL_SNIPPETS, env)
     assert _outputs(ws, env)["release_notes"] == REPLY + "Write one line of release notes."
