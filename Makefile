@@ -85,12 +85,13 @@ docs: setup ## regenerate docs/ (Registry layout: schema + examples/ + templates
 fmt: setup ## format Python and HCL
 	$(PY) -m ruff format src tests benchmarks scripts
 	$(PY) -m ruff check --fix src tests benchmarks scripts
-	$(TF_NO_CLI_CONFIG) "$(TERRAFORM)" fmt -recursive modules examples
+	for dir in modules examples; do $(TF_NO_CLI_CONFIG) "$(TERRAFORM)" fmt -recursive $$dir || exit 1; done
 
 lint: setup ## ruff check, ruff format --check, terraform fmt -check, mypy --strict (part of `make test`)
 	$(PY) -m ruff check src tests benchmarks scripts
 	$(PY) -m ruff format --check src tests benchmarks scripts
-	$(TF_NO_CLI_CONFIG) "$(TERRAFORM)" fmt -check -recursive -diff -no-color modules examples
+	@# one directory per call: older Terraform (the 1.0.3 fallback) takes at most one
+	for dir in modules examples; do $(TF_NO_CLI_CONFIG) "$(TERRAFORM)" fmt -check -recursive -diff -no-color $$dir || exit 1; done
 	$(MAKE) --no-print-directory typecheck
 
 typecheck: setup ## mypy --strict over src/ (settings in pyproject.toml)

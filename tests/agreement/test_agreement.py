@@ -257,10 +257,12 @@ def test_every_rule_has_a_case() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.requires_terraform("1.5", "the module, one of the three validators: its check block")
 def test_case_gets_the_same_verdict_everywhere(verdicts: Verdicts, case: Case) -> None:
     assert verdicts.disagreements(case) == [], case
 
 
+@pytest.mark.requires_terraform("1.5", "the module, one of the three validators: its check block")
 def test_no_disagreement_no_stray_diagnostic_and_no_request_at_plan(verdicts: Verdicts) -> None:
     disagreements = {c.name: d for c in CASES if (d := verdicts.disagreements(c))}
     print(f"\n{len(CASES)} cases, {len(disagreements)} disagreements")

@@ -19,7 +19,9 @@ from tests.support.terraform import (
     TerraformHome,
     Workspace,
     provider_block,
+    require_terraform,
     required_providers,
+    terraform_binary,
     terraform_version,
 )
 
@@ -90,8 +92,7 @@ def _plan_file_text(path: Path) -> str:
 
 @pytest.fixture
 def modern(ws: Workspace) -> Workspace:
-    if ws.home.version < (1, 10, 0):
-        pytest.skip(f"ephemeral resources need Terraform 1.10+, this is {ws.home.version}")
+    require_terraform(ws.home.version, "1.10", "ephemeral resources")
     return ws
 
 
@@ -173,12 +174,15 @@ def test_an_api_error_at_open_is_an_open_chat_completion_error(modern: Workspace
 
 
 def _legacy_terraform() -> str:
-    """A Terraform older than 1.10: $TERRAFORM_LEGACY, else `make terraform-legacy`'s (1.0.3)."""
+    """A Terraform older than 1.10: $TERRAFORM_LEGACY, else `make terraform-legacy`'s (1.0.3), else
+    the suite's own when it is that old (`make test` with the 1.0.3 fallback)."""
     for candidate in (os.environ.get("TERRAFORM_LEGACY"), str(REPO / ".tools" / "legacy" / "terraform")):
         if candidate and os.access(candidate, os.X_OK):
             if terraform_version(candidate) >= (1, 10, 0):
                 pytest.skip(f"{candidate} is not older than 1.10")
             return candidate
+    if terraform_version(terraform_binary()) < (1, 10, 0):
+        return terraform_binary()
     pytest.skip("no Terraform older than 1.10: set TERRAFORM_LEGACY or run `make terraform-legacy`")
 
 

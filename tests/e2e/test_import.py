@@ -187,9 +187,16 @@ def test_import_block_generates_config_that_plans_no_change(ws, local):
     ]
 
 
-@pytest.mark.requires_terraform("1.5", "`import` blocks")
-def test_import_of_unknown_id_is_an_error_naming_it(ws, local):
-    ws.write(header(local) + RESOURCE)
+MINIMAL_RESOURCE = """
+resource "openai_chat_completion" "x" {
+  model    = "gpt-4o"
+  messages = [{ role = "user", content = "hi" }]
+}
+"""
+
+
+def test_import_command_of_unknown_id_is_an_error_naming_it(ws, local):
+    ws.write(header(local) + MINIMAL_RESOURCE)
     ws.init()
     result = ws.run("import", "-no-color", "-input=false", ADDR, "chatcmpl-doesnotexist", check=False)
     assert result.returncode == 1
@@ -198,7 +205,11 @@ def test_import_of_unknown_id_is_an_error_naming_it(ws, local):
     assert "No stored chat completion with ID 'chatcmpl-doesnotexist'" in shown
     assert ws.run("state", "list", check=False).stdout.strip() == ""
 
+
+@pytest.mark.requires_terraform("1.5", "`import` blocks")
+def test_import_block_of_unknown_id_is_an_error_naming_it(ws, local):
     ws.write(header(local) + f'import {{\n  to = {ADDR}\n  id = "chatcmpl-doesnotexist"\n}}\n' + RESOURCE)
+    ws.init()
     code, result = ws.plan_exit_code()
     assert code == 1
     assert "No stored chat completion with ID 'chatcmpl-doesnotexist'" in flat(result.output)

@@ -1,6 +1,11 @@
 """Request features of `openai_chat_completion` end to end: what the server receives (JSON schemas
 as objects, named choices as objects, messages in order) and what the user reads back (outputs,
-state). One configuration with one resource per feature is applied once for the whole module."""
+state). One configuration with one resource per feature is applied once for the whole module.
+
+The objects inside objects (`tools[*].function`) list every field, `null` for those left out, as
+Terraform 1.0 needs (it gets the nested attributes as object-typed attributes): these tests are
+about the requests, and run on every Terraform; leaving such fields out is what test_import.py and
+the examples do (Terraform 1.1+)."""
 
 from __future__ import annotations
 
@@ -65,8 +70,8 @@ resource "openai_chat_completion" "tools_named" {
   model       = "gpt-4o"
   messages    = [{ role = "user", content = "tools_named: look it up" }]
   tools = [
-    { type = "function", function = { name = "get_weather", parameters = local.weather } },
-    { function = { name = "lookup", parameters = jsonencode({ type = "object", properties = { q = { type = "string" } }, required = ["q"] }) } },
+    { type = "function", function = { name = "get_weather", description = null, parameters = local.weather, strict = null } },
+    { function = { name = "lookup", description = null, parameters = jsonencode({ type = "object", properties = { q = { type = "string" } }, required = ["q"] }), strict = null } },
   ]
   tool_choice         = "lookup"
   parallel_tool_calls = false
@@ -120,7 +125,7 @@ resource "openai_chat_completion" "conversation" {
     { role = "developer", content = "Be brief." },
     { role = "user", content = "conversation: so, shorts?", name = "alice" },
   ]
-  tools = [{ type = "function", function = { name = "get_weather", parameters = local.weather } }]
+  tools = [{ type = "function", function = { name = "get_weather", description = null, parameters = local.weather, strict = null } }]
   tool_choice = "none"
 }
 

@@ -18,8 +18,28 @@ from tests.support.terraform import Result, TerraformHome, Workspace, provider_b
 
 MODEL = 'model = "gpt-4o"'
 USER = 'messages = [{ role = "user", content = "hi" }]'
-FN = 'parameters = jsonencode({ type = "object", properties = {} })'
-TOOL = f'tools = [{{ type = "function", function = {{ name = "lookup", {FN} }} }}]'
+OBJECT = 'jsonencode({ type = "object", properties = {} })'
+FN = "parameters = " + OBJECT
+
+
+# Objects inside objects (`tools[*].function`, `response_format.json_schema`) list every field, `null`
+# for those left out: Terraform 1.0 gets the nested attributes as object-typed attributes and refuses
+# an object missing a field before the provider sees it (README, "Supported Terraform versions").
+def _every_field(names: tuple[str, ...], given: dict[str, str]) -> str:
+    return "{ " + ", ".join(f"{name} = {given.get(name, 'null')}" for name in names) + " }"
+
+
+def function(**given: str) -> str:
+    """A tool's `function` object in HCL; `given` holds HCL expressions (`name='"f"'`)."""
+    return _every_field(("name", "description", "parameters", "strict"), given)
+
+
+def json_schema(**given: str) -> str:
+    """`response_format.json_schema` in HCL; `given` holds HCL expressions."""
+    return _every_field(("name", "description", "schema", "strict"), given)
+
+
+TOOL = 'tools = [{ type = "function", function = ' + function(name='"lookup"', parameters=OBJECT) + " }]"
 
 
 def body(*lines: str, model: bool = True, messages: bool = True) -> str:
@@ -155,7 +175,7 @@ CASES: list[tuple[str, str, str]] = [
         "tool_call_without_id",
         body(
             'messages = [{ role = "user", content = "hi" }, { role = "assistant", tool_calls = '
-            '[{ id = null, function = { name = "f", arguments = "{}" } }] }]',
+            '[{ id = null, type = null, function = { name = "f", arguments = "{}" } }] }]',
             messages=False,
         ),
         "messages[1].tool_calls[0].id is required",
@@ -201,17 +221,23 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "tool_type_not_function",
-        body('tools = [{ type = "retrieval", function = { name = "f" } }]'),
+        body('tools = [{ type = "retrieval", function = ' + function(name='"f"') + " }]"),
         "tools[0].type must be one of 'function'; got 'retrieval'",
     ),
     (
         "tool_parameters_not_an_object",
-        body('tools = [{ function = { name = "f", parameters = "42" } }]'),
+        body("tools = [{ function = " + function(name='"f"', parameters='"42"') + " }]"),
         "tools[0].function.parameters must be a JSON object (a JSON Schema), got a JSON number",
     ),
     (
         "tool_names_duplicate",
-        body('tools = [{ function = { name = "f" } }, { function = { name = "f" } }]'),
+        body(
+            "tools = [{ function = "
+            + function(name='"f"')
+            + " }, { function = "
+            + function(name='"f"')
+            + " }]"
+        ),
         "tools[1].function.name must be unique; 'f' appears twice",
     ),
     ("tools_empty", body("tools = []"), "tools must contain at least one tool when set"),
@@ -242,20 +268,24 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "response_format_json_schema_on_json_object",
-        body('response_format = { type = "json_object", json_schema = { name = "x" } }'),
+        body('response_format = { type = "json_object", json_schema = ' + json_schema(name='"x"') + " }"),
         "response_format.json_schema is only allowed when response_format.type is 'json_schema', not 'json_object'",
     ),
     (
         "response_format_schema_name",
         body(
-            'response_format = { type = "json_schema", json_schema = { name = "my schema", schema = "{}" } }'
+            'response_format = { type = "json_schema", json_schema = '
+            + json_schema(name='"my schema"', schema='"{}"')
+            + " }"
         ),
         "response_format.json_schema.name must be a schema name of 1 to 64",
     ),
     (
         "response_format_schema_not_json",
         body(
-            'response_format = { type = "json_schema", json_schema = { name = "x", schema = "{\\"type\\":" } }'
+            'response_format = { type = "json_schema", json_schema = '
+            + json_schema(name='"x"', schema='"{\\"type\\":"')
+            + " }"
         ),
         "response_format.json_schema.schema must be a JSON object (use jsonencode({...})); it is not valid JSON",
     ),
@@ -334,13 +364,17 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "tool_name_byte_order_mark",
-        body('tools = [{ function = { name = "\\ufefflookup" } }]'),
+        body("tools = [{ function = " + function(name='"\\ufefflookup"') + " }]"),
         "tools[0].function.name must not contain control characters or invisible (zero-width, "
         "bidirectional) characters; found U+FEFF (ZERO WIDTH NO-BREAK SPACE) at position 0",
     ),
     (
         "json_schema_name_tab",
-        body('response_format = { type = "json_schema", json_schema = { name = "x\\t", schema = "{}" } }'),
+        body(
+            'response_format = { type = "json_schema", json_schema = '
+            + json_schema(name='"x\\t"', schema='"{}"')
+            + " }"
+        ),
         "response_format.json_schema.name must not contain control characters",
     ),
     (
@@ -488,6 +522,7 @@ def test_valid_values_at_the_edges_are_accepted(planned: Planned) -> None:
         assert match and match.group(1) in names, block
 
 
+@pytest.mark.requires_terraform("1.4", "the `terraform_data` resource")
 def test_values_unknown_at_plan_time_are_not_rejected(ws: Workspace, local: LocalServer) -> None:
     ws.write(
         required_providers()

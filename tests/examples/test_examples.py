@@ -279,12 +279,16 @@ def test_registry_snippets_apply_together_and_import_sh_imports_the_resource(tf_
     ws.run("state", "rm", "openai_chat_completion.example")
     ws.run(subcommand, "-no-color", "-input=false", *positional, env=env)
     code, result = _plan_exit_code(ws, env)
-    assert code == 0, result
+    if code == 2 and tf_home.version < (1, 2):
+        # Terraform 1.0-1.1 leave the root outputs out of the state `import` writes (hashicorp/
+        # terraform#30778): their plan adds those back and changes no resource
+        assert "Changes to Outputs:" in result.stdout and "Plan:" not in result.stdout, result
+    else:
+        assert code == 0, result
 
 
 def test_registry_snippets_ephemeral_answer_configures_the_aliased_provider(tf_home, tmp_path, local):
-    if tf_home.version < (1, 10, 0):
-        pytest.skip(f"terraform {'.'.join(map(str, tf_home.version))}: ephemeral resources need 1.10+")
+    require_terraform(tf_home.version, "1.10", "ephemeral resources")
     env = _env(local)
     ws = _apply_snippets(tf_home.workspace(tmp_path / "ephemeral"), EPHEMERAL_SNIPPETS, env)
     assert _outputs(ws, env)["release_notes"] == REPLY + "Write one line of release notes."

@@ -1,5 +1,7 @@
 # The configuration tests/e2e/data/schema0.tfstate was applied from (provider at commit 80eb98a,
 # resource schema version 0). test_state_upgrade.py plans it with the current provider.
+# Objects inside objects (tool_calls, json_schema) list every field, null where left out, so that
+# Terraform 1.0 (object-typed attributes, README "Supported Terraform versions") plans it too.
 
 resource "openai_chat_completion" "tools" {
   model = "gpt-4o"
@@ -9,7 +11,7 @@ resource "openai_chat_completion" "tools" {
     {
       role       = "assistant"
       content    = null
-      tool_calls = [{ id = "call_1", function = { name = "get_weather", arguments = jsonencode({ city = "Paris" }) } }]
+      tool_calls = [{ id = "call_1", type = null, function = { name = "get_weather", arguments = jsonencode({ city = "Paris" }) } }]
     },
     { role = "tool", content = "sunny", tool_call_id = "call_1" },
   ]
@@ -45,9 +47,10 @@ resource "openai_chat_completion" "json" {
   response_format = {
     type = "json_schema"
     json_schema = {
-      name   = "answer"
-      schema = jsonencode({ type = "object", properties = { summary = { type = "string" } } })
-      strict = true
+      name        = "answer"
+      description = null
+      schema      = jsonencode({ type = "object", properties = { summary = { type = "string" } } })
+      strict      = true
     }
   }
   max_completion_tokens = 50
