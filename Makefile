@@ -55,7 +55,7 @@ dist: setup ## self-contained provider zip (no Python needed), SHA256SUMS and a 
 demo: setup ## apply examples/quickstart against the local server (or the real API with OPENAI_API_KEY)
 	$(PY) scripts/demo.py
 
-test: setup lint ## lint, then the whole suite: unit, local server, end-to-end with real terraform, module, examples, docs
+test: setup lint terraform-legacy ## lint, then the whole suite: unit, local server, end-to-end with real terraform, module, examples, docs
 	$(PY) -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 test-unit: setup ## provider classes called directly
