@@ -136,6 +136,9 @@ class _Relay:
         self.view = memoryview(self.buffer)
 
     def run(self) -> None:
+        # the client's first bytes (HTTP/2 preface, its first call) may have come in with the end of
+        # the TLS handshake: already in `incoming`, they would wait for a socket read that never comes
+        self._decrypt()
         with selectors.DefaultSelector() as sel:
             while not self._finished():
                 self._interest(sel)
@@ -190,6 +193,10 @@ class _Relay:
         else:
             self.incoming.write_eof()
             self.client_done = True
+        self._decrypt()
+
+    def _decrypt(self) -> None:
+        """Everything the TLS layer can decrypt now goes towards the gRPC server."""
         try:
             # with a buffer, read() returns a count (typeshed only knows the bytes form)
             while read := cast(int, self.tls.read(CHUNK, self.buffer)):
