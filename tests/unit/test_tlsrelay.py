@@ -111,7 +111,9 @@ def test_bytes_sent_together_with_the_end_of_the_handshake_are_relayed(
         assert _read_exactly(tls, incoming, raw, len(message)) == message
 
 
-def test_a_large_exchange_crosses_in_both_directions(relay: tuple[str, bytes, KeyPair], tmp_path: Path) -> None:
+def test_a_large_exchange_crosses_in_both_directions(
+    relay: tuple[str, bytes, KeyPair], tmp_path: Path
+) -> None:
     """6 MiB each way, written before anything is read back: more than the relay holds before it
     stops reading a side, so its back-pressure has to let both directions go on."""
     path, server_cert, client = relay
@@ -155,15 +157,19 @@ def test_a_large_exchange_crosses_in_both_directions(relay: tuple[str, bytes, Ke
         assert bytes(received) == payload
 
 
-def test_a_client_without_the_certificate_is_refused(relay: tuple[str, bytes, KeyPair], tmp_path: Path) -> None:
+def test_a_client_without_the_certificate_is_refused(
+    relay: tuple[str, bytes, KeyPair], tmp_path: Path
+) -> None:
     path, server_cert, _ = relay
     stranger = make_certificate()
     context = _client_context(server_cert, stranger, tmp_path)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
         raw.settimeout(TIMEOUT)
         raw.connect(path)
-        with pytest.raises((ssl.SSLError, ConnectionError)):
-            with context.wrap_socket(raw, server_hostname="localhost") as tls:
-                tls.sendall(b"hello")
-                assert tls.recv(5) == b""  # TLS 1.3: the refusal comes after the client's Finished
-                raise ConnectionError("closed without an answer")
+        with (
+            pytest.raises((ssl.SSLError, ConnectionError)),
+            context.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
+            tls.sendall(b"hello")
+            assert tls.recv(5) == b""  # TLS 1.3: the refusal comes after the client's Finished
+            raise ConnectionError("closed without an answer")
