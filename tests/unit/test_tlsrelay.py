@@ -73,6 +73,23 @@ def _client_context(server_cert: bytes, client: KeyPair, tmp_path: Path) -> ssl.
     return context
 
 
+def _client_handshake(
+    raw: socket.socket, path: str, tls: ssl.SSLObject, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO
+) -> None:
+    """Connect and run the client's side of the handshake on memory BIOs, leaving in `outgoing`
+    whatever the last step produced (TLS 1.3: the client's Finished), unsent."""
+    raw.settimeout(TIMEOUT)
+    raw.connect(path)
+    while True:
+        try:
+            tls.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            if pending := outgoing.read():
+                raw.sendall(pending)
+            incoming.write(raw.recv(1 << 16))
+
+
 def _read_exactly(tls: ssl.SSLObject, incoming: ssl.MemoryBIO, raw: socket.socket, size: int) -> bytes:
     out = b""
     while len(out) < size:
@@ -95,16 +112,7 @@ def test_bytes_sent_together_with_the_end_of_the_handshake_are_relayed(
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
-        raw.settimeout(TIMEOUT)
-        raw.connect(path)
-        while True:
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                if pending := outgoing.read():
-                    raw.sendall(pending)
-                incoming.write(raw.recv(1 << 16))
+        _client_handshake(raw, path, tls, incoming, outgoing)
         message = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"x" * 1000
         tls.write(message)
         raw.sendall(outgoing.read())  # the Finished message and the first bytes in one write
@@ -122,16 +130,7 @@ def test_a_large_exchange_crosses_in_both_directions(
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
-        raw.settimeout(TIMEOUT)
-        raw.connect(path)
-        while True:
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                if pending := outgoing.read():
-                    raw.sendall(pending)
-                incoming.write(raw.recv(1 << 16))
+        _client_handshake(raw, path, tls, incoming, outgoing)
         tls.write(payload)
         to_send = bytearray(outgoing.read())
         received = bytearray()
