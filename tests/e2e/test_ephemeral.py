@@ -170,6 +170,45 @@ def test_an_api_error_at_open_is_an_open_chat_completion_error(modern: Workspace
     assert len(_creates(local)) == 1  # max_retries = 0: the resource's retry settings apply
 
 
+def _stored(server: LocalServer) -> list[str]:
+    """IDs of every completion the server keeps."""
+    from openai import OpenAI
+
+    api = OpenAI(base_url=server.base_url, api_key="sk-local-test", max_retries=0)
+    return [c.id for c in api.chat.completions.list(limit=100)]
+
+
+@pytest.mark.parametrize("fault", ["500-after-store", "drop"])
+def test_a_5xx_after_the_work_or_a_dropped_connection_at_open_is_retried_and_stores_nothing(
+    modern: Workspace, local: LocalServer, fault: str
+) -> None:
+    """The open is the resource's unstored create: the SDK's retry answers a failed attempt, and
+    since an ephemeral completion is never stored, a retry can leave nothing behind at the API."""
+    ws = modern
+    ws.write(required_providers() + provider_block(local.base_url, max_retries=2) + _ephemeral())
+    ws.init()
+    local.inject_fault(fault, count=1, path_prefix="/v1/chat/completions")
+    result = ws.plan()
+    assert "Error" not in result.stderr, result
+    assert len(_creates(local)) == 2  # the failed attempt and its retry, nothing more
+    assert all(not r["body"].get("store") for r in _creates(local))
+    assert _stored(local) == []
+
+
+def test_a_timeout_at_open_is_an_open_chat_completion_error_and_stores_nothing(modern: Workspace) -> None:
+    with LocalServer.start("--latency-ms", "3000") as slow:
+        modern.write(
+            required_providers() + provider_block(slow.base_url, timeout=1, max_retries=0) + _ephemeral()
+        )
+        modern.init()
+        result = modern.plan(check=False)
+        assert result.returncode == 1, result
+        text = " ".join(result.stderr.split())
+        assert "Error: Open Chat Completion Error" in text and "timed out" in text.lower(), text
+        assert len(_creates(slow)) == 1
+        assert _stored(slow) == []
+
+
 # ---- Terraform older than 1.10 -----------------------------------------------------------------
 
 
