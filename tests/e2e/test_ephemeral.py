@@ -170,14 +170,6 @@ def test_an_api_error_at_open_is_an_open_chat_completion_error(modern: Workspace
     assert len(_creates(local)) == 1  # max_retries = 0: the resource's retry settings apply
 
 
-def _stored(server: LocalServer) -> list[str]:
-    """IDs of every completion the server keeps."""
-    from openai import OpenAI
-
-    api = OpenAI(base_url=server.base_url, api_key="sk-local-test", max_retries=0)
-    return [c.id for c in api.chat.completions.list(limit=100)]
-
-
 @pytest.mark.parametrize("fault", ["500-after-store", "drop"])
 def test_a_5xx_after_the_work_or_a_dropped_connection_at_open_is_retried_and_stores_nothing(
     modern: Workspace, local: LocalServer, fault: str
@@ -192,7 +184,7 @@ def test_a_5xx_after_the_work_or_a_dropped_connection_at_open_is_retried_and_sto
     assert "Error" not in result.stderr, result
     assert len(_creates(local)) == 2  # the failed attempt and its retry, nothing more
     assert all(not r["body"].get("store") for r in _creates(local))
-    assert _stored(local) == []
+    assert local.stored_ids() == []
 
 
 def test_a_timeout_at_open_is_an_open_chat_completion_error_and_stores_nothing(modern: Workspace) -> None:
@@ -206,7 +198,7 @@ def test_a_timeout_at_open_is_an_open_chat_completion_error_and_stores_nothing(m
         text = " ".join(result.stderr.split())
         assert "Error: Open Chat Completion Error" in text and "timed out" in text.lower(), text
         assert len(_creates(slow)) == 1
-        assert _stored(slow) == []
+        assert slow.stored_ids() == []
 
 
 # ---- Terraform older than 1.10 -----------------------------------------------------------------

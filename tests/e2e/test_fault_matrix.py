@@ -41,12 +41,6 @@ resource "openai_chat_completion" "x" {{
     )
 
 
-def stored(server: LocalServer) -> list[str]:
-    """IDs of every stored completion, from the server."""
-    api = OpenAI(base_url=server.base_url, api_key="sk-local-test", max_retries=0)
-    return sorted(c.id for c in api.chat.completions.list(limit=100))
-
-
 def tracked(ws: Workspace) -> list[str]:
     """IDs of the completions in state (a partial instance has none)."""
     resources = ((ws.state().get("values") or {}).get("root_module") or {}).get("resources", [])
@@ -96,7 +90,7 @@ def wait_for_creates(
 
 
 def assert_exactly_once(ws: Workspace, server: LocalServer, count: int) -> None:
-    assert stored(server) == tracked(ws), "stored completions and state differ"
+    assert server.stored_ids() == tracked(ws), "stored completions and state differ"
     assert len(tracked(ws)) == count == instances(ws)
 
 
@@ -138,7 +132,7 @@ def test_an_uncertain_create_is_kept_tainted_and_the_next_apply_settles_it(ws, l
     )
     assert instances(ws) == 1 and tracked(ws) == []  # a partial instance: no ID yet
     assert "tainted" in ws.run("show", "-no-color").stdout
-    assert len(creates(local)) == 1 and stored(local) == []
+    assert len(creates(local)) == 1 and local.stored_ids() == []
 
     plan = ws.plan()
     assert "is tainted, so must be replaced" in plan.stdout
@@ -183,7 +177,7 @@ def test_a_timeout_then_adoption_at_refresh_keeps_one_completion(ws, slow):
     assert failed.returncode == 1 and "The request timed out" in text(failed)
     assert instances(ws) == 1 and tracked(ws) == []
     wait_settled(slow)
-    assert len(stored(slow)) == 1  # the API finished the work after the provider gave up
+    assert len(slow.stored_ids()) == 1  # the API finished the work after the provider gave up
 
     ws.write(config(slow, 1, timeout=30))
     refreshed = ws.plan()
@@ -235,7 +229,7 @@ def test_destroy_deletes_every_completion_carrying_the_instance_marker(ws, local
     result = ws.destroy()
     assert "Warning: Duplicate Stored Chat Completions Deleted" in result.output
     assert late.id in text(result)
-    assert stored(local) == []
+    assert local.stored_ids() == []
 
 
 def test_the_marker_never_shows_in_state_outputs_or_plans(ws, local):
@@ -328,7 +322,7 @@ def test_a_ctrl_c_longer_than_the_grace_period_leaves_tainted_instances_the_next
     assert "the API had not answered within the grace period of 0.2 s" in " ".join((out + err).split())
     assert instances(ws) == 2 and tracked(ws) == []  # kept, tainted, with their markers
     wait_settled(slow)  # the API finished them after the provider gave up
-    assert len(stored(slow)) == 2
+    assert len(slow.stored_ids()) == 2
 
     ws.apply()  # refresh adopts both, then the tainted instances are replaced
     wait_settled(slow)
@@ -381,7 +375,7 @@ resource "openai_chat_completion" "x" {
     assert ws.resource("openai_chat_completion.x")["metadata"] is None  # the marker stays hidden
     result = ws.destroy()
     assert copy.id in text(result)
-    assert stored(local) == []
+    assert local.stored_ids() == []
 
 
 def test_dropped_connections_and_a_5xx_during_destroy_leave_nothing_behind(ws, local):
@@ -393,6 +387,6 @@ def test_dropped_connections_and_a_5xx_during_destroy_leave_nothing_behind(ws, l
     local.inject_fault("drop", count=2, path_prefix="/v1/chat/completions/")
     local.inject_fault("500", count=1, path_prefix="/v1/chat/completions")
     ws.destroy()
-    assert stored(local) == [] and instances(ws) == 0
+    assert local.stored_ids() == [] and instances(ws) == 0
     deletes = [r for r in local.requests() if r["method"] == "DELETE" and r["status"] == 200]
     assert len(deletes) == 2  # one per instance, no more

@@ -197,6 +197,13 @@ class LocalServer:
         """Every request to /v1 and /openai since the last clear, in order (keys redacted)."""
         return list(self.admin("GET", "/_admin/requests")["requests"])
 
+    def stored_ids(self) -> list[str]:
+        """IDs of every completion the server keeps, sorted, listed through the API as a user would."""
+        from openai import OpenAI
+
+        api = OpenAI(base_url=self.base_url, api_key=self.api_key or "sk-local-test", max_retries=0)
+        return sorted(c.id for c in api.chat.completions.list(limit=100))
+
     def clear_requests(self) -> None:
         self.admin("DELETE", "/_admin/requests")
 
