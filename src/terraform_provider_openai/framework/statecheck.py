@@ -68,38 +68,11 @@ def _label(path: list[Any]) -> str:
     return out
 
 
-def _check(t: Any, value: Any, path: list[Any], problems: list[str]) -> None:
-    if value is None:
-        return
-    if isinstance(t, Object):
-        if not isinstance(value, dict):
-            problems.append(f"{_label(path)}: expected an object, found {_found(value)}")
-            return
-        for name, attr_type in t.attributes.items():
-            _check(attr_type, value.get(name), [*path, name], problems)
-    elif isinstance(t, tf_types.List):
-        if not isinstance(value, list):
-            problems.append(f"{_label(path)}: expected a list, found {_found(value)}")
-            return
-        for i, item in enumerate(value):
-            _check(t.element_type, item, [*path, i], problems)
-    elif isinstance(t, tf_types.Map):
-        if not isinstance(value, dict):
-            problems.append(f"{_label(path)}: expected a map, found {_found(value)}")
-            return
-        for key, item in value.items():
-            _check(t.element_type, item, [*path, (key,)], problems)
-    else:
-        expected = _expected(t)
-        if _kind(value) != expected:
-            problems.append(f"{_label(path)}: expected {expected}, found {_found(value)}")
-
-
-# ---- the fast path: does a state fit at all? -------------------------------------------------------
-# Every UpgradeResourceState (each instance, each plan) checks its state. The checks above spell out
-# paths and test types against `tf`'s classes, which are typing.Protocol subclasses and slow to
-# isinstance() against. A state almost always fits: `_fits` answers that with the shape of each type
-# worked out once (:func:`_shape`), and only a state that does not fit gets the detailed walk.
+# ---- shapes, the fast path and the detailed walk --------------------------------------------------
+# Every UpgradeResourceState (each instance, each plan) checks its state. `tf`'s type classes are
+# typing.Protocol subclasses, slow to isinstance() against: the shape of each type is worked out once
+# (:func:`_shape`). A state almost always fits: `_fits` answers that without building paths, and only
+# a state that does not fit gets the detailed walk (`_check`) that names what is wrong.
 
 _OBJECT, _LIST, _MAP, _SCALAR = range(4)
 #: id(type) -> (the type, kept alive so that its id stays its own; its shape)
@@ -142,6 +115,32 @@ def _state_fits(schema: Schema, raw: dict[str, Any]) -> bool:
         if (value is None and attr.required) or not _fits(attr.type, value):
             return False
     return True
+
+
+def _check(t: Any, value: Any, path: list[Any], problems: list[str]) -> None:
+    if value is None:
+        return
+    kind, detail = _shape(t)
+    if kind == _OBJECT:
+        if not isinstance(value, dict):
+            problems.append(f"{_label(path)}: expected an object, found {_found(value)}")
+            return
+        for name, attr_type in detail:
+            _check(attr_type, value.get(name), [*path, name], problems)
+    elif kind == _LIST:
+        if not isinstance(value, list):
+            problems.append(f"{_label(path)}: expected a list, found {_found(value)}")
+            return
+        for i, item in enumerate(value):
+            _check(detail, item, [*path, i], problems)
+    elif kind == _MAP:
+        if not isinstance(value, dict):
+            problems.append(f"{_label(path)}: expected a map, found {_found(value)}")
+            return
+        for key, item in value.items():
+            _check(detail, item, [*path, (key,)], problems)
+    elif _kind(value) != detail:
+        problems.append(f"{_label(path)}: expected {detail}, found {_found(value)}")
 
 
 def state_problems(schema: Schema, raw: Any) -> list[str]:
