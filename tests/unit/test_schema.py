@@ -11,7 +11,6 @@ from tf.schema import Schema
 from terraform_provider_openai.framework.schema import (
     NestedAttribute,
     attribute,
-    complete_state,
     encode_state,
 )
 from terraform_provider_openai.framework.types import Number, String
@@ -57,9 +56,9 @@ def test_state_always_has_every_attribute() -> None:
             attribute("n", Number(), "n", computed=True),
         ]
     )
-    assert complete_state(schema, {"a": "x", "extra": 1}) == {"a": "x", "n": None}
+    assert encode_state(schema, {"a": "x", "extra": 1}) == {"a": "x", "n": None}
     assert encode_state(schema, {"n": 0.25}) == {"a": None, "n": "0.25"}
-    assert complete_state(schema, None) is None
+    assert encode_state(schema, None) is None
 
 
 def test_resource_schema_is_described_and_serialisable() -> None:

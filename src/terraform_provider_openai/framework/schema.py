@@ -134,19 +134,13 @@ def attribute(name: str, type: Any, description: str, **flags: Any) -> Attribute
     return Attribute(name, type, description=description, description_kind=TextFormat.Markdown, **flags)
 
 
-def complete_state(schema: Schema, state: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Every attribute of the schema present (null where the resource did not say), nothing else."""
-    if state is None:
-        return None
-    return {a.name: state.get(a.name) for a in schema.attributes}
-
-
 # Both run for every state of every call: a null (most attributes are) is not handed to its type,
 # which would give it back unchanged.
 
 
 def encode_state(schema: Schema, state: dict[str, Any] | None) -> dict[str, Any] | None:
-    """`complete_state`, each value in its wire form."""
+    """Every attribute of the schema (null where the resource said nothing, nothing else), each
+    value in its wire form."""
     if state is None:
         return None
     get = state.get
