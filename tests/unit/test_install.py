@@ -53,3 +53,30 @@ def test_main_prints_usage_for_a_custom_dir(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert f"Installed {PROVIDER_ADDRESS} {__version__}" in out
     assert "filesystem_mirror" in out  # not an implied mirror: the CLI config is explained
+
+
+def test_install_compiles_the_provider_so_that_its_starts_compile_nothing(tmp_path: Path) -> None:
+    """Terraform starts the provider several times per command; where PYTHONDONTWRITEBYTECODE is set
+    (Python reads .pyc files but never writes them), only install's compilation spares each start
+    from compiling the provider's modules again."""
+    install(tmp_path, python=sys.executable)
+    modules = (
+        "terraform_provider_openai.main",
+        "terraform_provider_openai.framework.runner",
+        "terraform_provider_openai.framework.servicer",
+        "terraform_provider_openai.provider",
+        "terraform_provider_openai.resources.chat_completion",
+        "terraform_provider_openai.data_sources",
+        "terraform_provider_openai.ephemeral_resources",
+    )
+    out = subprocess.run(
+        [sys.executable, "-v", "-c", "import " + ", ".join(modules)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        check=True,
+    )
+    package = str(Path(__import__("terraform_provider_openai").__file__).parent)
+    # "# code object from '<...>.pyc'" when read from bytecode; the bare source path when compiled
+    compiled = [line for line in out.stderr.splitlines() if line.startswith(f"# code object from {package}")]
+    assert not compiled, compiled
