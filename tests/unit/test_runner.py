@@ -312,6 +312,48 @@ def test_controller_shutdown_ends_the_plugin_with_status_0(plugin: PluginProcess
     assert plugin.shutdown() == 0
 
 
+def test_shutdown_writes_out_the_last_log_lines_and_removes_the_sockets(tmp_path: Path) -> None:
+    """The plugin ends without the interpreter's teardown (main._exit_now): what it logged up to the
+    end still reaches Terraform's log, and its private socket directories are gone."""
+    with PluginProcess.start(tmp_path, TF_LOG="DEBUG") as proc:
+        socket_dir = Path(proc.socket).parent
+        assert socket_dir.is_dir()
+        assert proc.shutdown() == 0
+    log_lines = (tmp_path / "plugin.stderr").read_text().splitlines()
+    assert any("go-plugin controller: Shutdown" in line for line in log_lines), log_lines
+    assert not socket_dir.exists()
+
+
+def test_the_resources_load_on_the_loading_thread_not_on_the_first_call() -> None:
+    deferred = runner.DeferredServicer(OpenAIProvider)
+    deferred._load()  # the body of the thread that start() runs after the handshake
+    servicer = deferred._servicer.result(timeout=0)
+    assert {"_resources", "_data_sources", "_ephemeral_resources"} <= set(vars(servicer))
+    assert TYPE in servicer._resources
+
+
+def test_resources_that_fail_to_load_are_reported_by_the_call_that_needs_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(OpenAIProvider):
+        def get_resources(self) -> list[Any]:
+            raise ImportError("no module named 'imaginary'")
+
+    deferred = runner.DeferredServicer(Broken)
+    with caplog.at_level("ERROR"):
+        deferred._load()
+    assert "the provider's resources failed to load: ImportError" in caplog.text
+    # the provider's own calls still work; the resource's call names the error
+    response = deferred.ValidateProviderConfig(
+        pb.ValidateProviderConfig.Request(config=provider_config("http://127.0.0.1:9")), None
+    )
+    assert not response.diagnostics
+    response = deferred.ValidateResourceConfig(
+        pb.ValidateResourceConfig.Request(type_name=TYPE, config=dv({"model": "gpt-4o"})), None
+    )
+    assert any("imaginary" in d.detail for d in response.diagnostics), response.diagnostics
+
+
 def test_a_state_over_4_mib_round_trips_through_upgrade_and_read(plugin: PluginProcess) -> None:
     big = "x" * (5 * 1024 * 1024)
     raw = {"model": "gpt-4o", "messages": [{"role": "user", "content": big}], "content": big}

@@ -280,10 +280,19 @@ class DeferredServicer:
         try:
             from terraform_provider_openai.framework.servicer import ProviderServicer
 
-            self._servicer.set_result(ProviderServicer(self._make_provider()))
+            servicer = ProviderServicer(self._make_provider())
         except BaseException as exc:  # noqa: BLE001 - handed to every call
             log.error("the provider failed to load: %s: %s", type(exc).__name__, exc)
             self._servicer.set_exception(exc)
+            return
+        self._servicer.set_result(servicer)
+        # Terraform's first call usually arrives while this runs; the resource modules are needed by
+        # every kind of process Terraform starts (schema, validate, plan, apply), so load them now
+        # rather than on that call. A failure here surfaces again, named, on the call that needs them.
+        try:
+            servicer.preload()
+        except Exception as exc:  # noqa: BLE001 - logged; the calls report it
+            log.error("the provider's resources failed to load: %s: %s", type(exc).__name__, exc)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -151,6 +151,12 @@ class ProviderServicer(_GeneratedProviderServicer):
     def __init__(self, provider: ProviderBase) -> None:
         self.provider = provider
 
+    def preload(self) -> None:
+        """Import the resource, data source and ephemeral resource classes now (the runner's loading
+        thread calls this right after the handshake) instead of on the first call that needs them."""
+        for table in ("_resources", "_data_sources", "_ephemeral_resources"):
+            getattr(self, table)
+
     @functools.cached_property
     def _resources(self) -> dict[str, type[ResourceBase]]:
         prefix = self.provider.get_model_prefix()
