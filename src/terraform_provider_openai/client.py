@@ -71,6 +71,12 @@ class ClientSettings:
         return [v for v in (self.api_key, self.azure_ad_token, *headers) if v]
 
 
+def _should_retry(headers: Mapping[str, str]) -> bool | None:
+    """The API's `x-should-retry` header as the SDK reads it: "true" and "false" override the
+    status code's rule; anything else says nothing."""
+    return {"true": True, "false": False}.get(headers.get("x-should-retry", ""))
+
+
 def _retry_after(headers: Mapping[str, str]) -> float | None:
     """How long the API asked to wait (`retry-after-ms`, or `retry-after` in seconds or as an
     HTTP date), as the SDK reads it; None when it did not say, or said 0 (then: backoff)."""
@@ -292,6 +298,7 @@ class APIClient:
                 request_id=_scrub(exc.request_id, secrets),
                 retries=self.max_retries,
                 retry_after=_retry_after(exc.response.headers),
+                should_retry=_should_retry(exc.response.headers),
             ) from None
         except openai.APITimeoutError as exc:
             wait = 600 if self.settings.timeout is None else self.settings.timeout

@@ -11,6 +11,9 @@ makes a duplicate nothing tracks, so :func:`create_stored` does the retries itse
 * an answer that leaves the outcome open (5xx, 408, 409, a timeout, a dropped connection) is
   followed by a lookup of the marker: what the API has is adopted (extra copies deleted), and
   only when nothing is there is the request sent again, with the same marker;
+* the API's ``x-should-retry`` header, as the SDK reads it, decides whether the request is sent
+  again (``true``: also after another 4xx; ``false``: never, though an open outcome is still
+  looked up once);
 * when retries run out, or Terraform asks the provider to stop and the grace period ends, the
   outcome is *uncertain*: the caller keeps the instance as a partial state carrying the marker.
 
@@ -84,9 +87,12 @@ def _uncertain(exc: ProviderError) -> bool:
 
 
 def _retryable(exc: ProviderError) -> bool:
+    """Whether the request may be sent again after `exc` (the SDK's rule, `x-should-retry` first)."""
     if isinstance(exc, TransportError):
         return True
     if isinstance(exc, APIError):
+        if exc.should_retry is not None:
+            return exc.should_retry
         return exc.status == 429 or _uncertain(exc)
     return False
 
@@ -138,12 +144,14 @@ def create_stored(client: APIClient, stop: StopController, body: dict[str, Any],
         result.uncertain = result.uncertain or _uncertain(error)
         if isinstance(error, APIError):
             error.retries = attempt - 1
-        if not _retryable(error):
+        resend = _retryable(error)
+        if not resend and not result.uncertain:
             break
         delay = backoff(attempt, error.retry_after if isinstance(error, APIError) else None)
-        if delay is None or (attempt == attempts and not result.uncertain):
+        last = attempt == attempts or not resend
+        if delay is None or (last and not result.uncertain):
             break
-        if not stop.sleep(delay if attempt < attempts else min(delay, 1.0)):
+        if not stop.sleep(min(delay, 1.0) if last else delay):
             break
         if result.uncertain:
             found = _lookup(client, stop, marker)
@@ -152,6 +160,8 @@ def create_stored(client: APIClient, stop: StopController, body: dict[str, Any],
             if found:
                 _adopt(client, found, result)
                 return result
+        if not resend:
+            break
     if result.uncertain and stop.stopping() and result.error is not None:
         # Ctrl-C during a backoff: one look within the grace period before giving up
         found = _lookup(client, stop, marker, tries=1)

@@ -30,6 +30,8 @@ class APIError(ProviderError):
     retries: int = 0
     #: seconds the API asked to wait before a retry (`Retry-After`), when it said so
     retry_after: float | None = None
+    #: the API's `x-should-retry` header: True or False when it said whether a retry may help
+    should_retry: bool | None = None
 
     def __str__(self) -> str:
         return self.detail()

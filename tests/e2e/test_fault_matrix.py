@@ -117,6 +117,30 @@ def test_a_500_after_the_api_stored_the_completion_is_adopted_not_created_again(
     assert code == 0, plan
 
 
+def test_a_500_after_store_that_says_do_not_retry_is_adopted_with_a_single_create(ws, local):
+    ws.write(config(local, 1))
+    ws.init()
+    local.inject_fault("500-after-store/no-retry", count=1, path_prefix="/v1/chat/completions")
+    result = ws.apply()
+    assert "Warning: Stored Chat Completion Adopted" in result.output
+    assert len(creates(local)) == 1
+    assert_exactly_once(ws, local, 1)
+
+
+def test_a_500_that_says_do_not_retry_is_never_sent_again(ws, local):
+    ws.write(config(local, 1))  # max_retries: the default 2
+    ws.init()
+    local.inject_fault("500/no-retry", count=1, path_prefix="/v1/chat/completions")
+    failed = ws.apply(check=False)
+    assert failed.returncode == 1
+    assert "Error: Create Chat Completion Error" in text(failed)
+    assert len(creates(local)) == 1 and local.stored_ids() == []
+    assert instances(ws) == 1 and tracked(ws) == []  # kept tainted with its marker, as any open outcome
+    ws.apply()
+    assert len(creates(local)) == 2
+    assert_exactly_once(ws, local, 1)
+
+
 def test_an_uncertain_create_is_kept_tainted_and_the_next_apply_settles_it(ws, local):
     ws.write(config(local, 1, max_retries=0))
     ws.init()

@@ -84,6 +84,35 @@ def test_500_after_store_keeps_the_completion_so_a_retry_stores_a_duplicate(serv
     assert _statuses(server)[:2] == [500, 200]
 
 
+def test_no_retry_tells_the_sdk_not_to_retry(server: LocalServer) -> None:
+    server.inject_fault("503/no-retry", count=1)
+    with pytest.raises(openai.InternalServerError) as err:
+        _client(server, max_retries=2).chat.completions.create(model="m", messages=MESSAGES)
+    assert err.value.response.headers["x-should-retry"] == "false"
+    assert _statuses(server) == [503]
+
+
+def test_retry_makes_the_sdk_retry_even_a_bad_request(server: LocalServer) -> None:
+    server.inject_fault("400/retry", count=1)
+    _client(server, max_retries=2).chat.completions.create(model="m", messages=MESSAGES)
+    assert _statuses(server) == [400, 200]
+
+
+def test_500_after_store_with_no_retry_stores_one_completion_only(server: LocalServer) -> None:
+    server.inject_fault("500-after-store/no-retry", count=1)
+    client = _client(server, max_retries=2)
+    with pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model="m", messages=MESSAGES, store=True)
+    assert len(client.chat.completions.list().data) == 1
+    assert _statuses(server)[0] == 500
+
+
+@pytest.mark.parametrize("kind", ["500/maybe", "drop/no-retry", "timeout:1/retry"])
+def test_retry_modifiers_go_only_with_status_faults(server: LocalServer, kind: str) -> None:
+    with pytest.raises(LocalServerError, match="400"):
+        server.inject_fault(kind)
+
+
 def test_500_after_store_keeps_a_validation_error_as_is(server: LocalServer) -> None:
     status, body, _ = raw_request(
         f"{server.base_url}/chat/completions",

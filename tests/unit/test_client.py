@@ -321,6 +321,21 @@ def test_retry_after_is_read_as_the_sdk_reads_it(headers: dict[str, str], expect
     assert info.value.retry_after == expected
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"x-should-retry": "true"}, True),
+        ({"x-should-retry": "false"}, False),
+        ({"x-should-retry": "1"}, None),
+        ({}, None),
+    ],
+)
+def test_x_should_retry_is_read_as_the_sdk_reads_it(headers: dict[str, str], expected: bool | None) -> None:
+    with pytest.raises(APIError) as info:
+        client_with(error(500, {"message": "oops"}, headers), max_retries=0).create_chat_completion_once(BODY)
+    assert info.value.should_retry is expected
+
+
 def test_retry_after_as_an_http_date_is_the_time_left() -> None:
     import time
     from email.utils import formatdate

@@ -150,6 +150,47 @@ def test_a_connection_that_never_opened_is_certain() -> None:
     assert len(client.bodies) == 3
 
 
+def test_x_should_retry_false_after_a_500_looks_once_and_never_sends_again() -> None:
+    told = APIError(status=500, message="The server had an error", should_retry=False)
+    client = ScriptedClient([(told, False), (completion("never"), True)])
+    result = run(client)
+    assert result.answer is None and result.uncertain and result.unsettled
+    assert result.error is told
+    assert len(client.bodies) == 1 and client.lookups == 1
+
+
+def test_x_should_retry_false_after_a_500_still_adopts_what_the_api_stored() -> None:
+    told = APIError(status=500, message="The server had an error", should_retry=False)
+    client = ScriptedClient([(told, True)])
+    result = run(client)
+    assert result.adopted and result.answer is not None and result.answer.id == "chatcmpl-1"
+    assert len(client.bodies) == 1
+
+
+def test_x_should_retry_false_on_a_rate_limit_is_reported_at_once() -> None:
+    told = APIError(status=429, message="Rate limit", should_retry=False)
+    client = ScriptedClient([(told, False), (completion("never"), True)])
+    result = run(client)
+    assert result.answer is None and not result.uncertain
+    assert len(client.bodies) == 1 and client.lookups == 0
+
+
+def test_x_should_retry_true_on_a_bad_request_sends_it_again() -> None:
+    told = APIError(status=400, message="Try again", should_retry=True)
+    client = ScriptedClient([(told, False), (completion("x"), True)])
+    result = run(client)
+    assert result.answer is not None and result.answer.id == "chatcmpl-2"
+    assert len(client.bodies) == 2 and client.lookups == 0  # nothing was done: no lookup
+
+
+def test_a_bad_request_after_an_uncertain_attempt_looks_for_that_attempts_completion() -> None:
+    client = ScriptedClient([(server_error(), False), (APIError(status=400, message="Invalid"), False)])
+    client.on_create = lambda: client.stored.append(completion("late")) if len(client.bodies) == 2 else None
+    result = run(client)
+    assert result.adopted and result.answer is not None and result.answer.id == "late"
+    assert len(client.bodies) == 2
+
+
 def test_uncertain_attempts_that_never_show_up_leave_the_outcome_uncertain() -> None:
     client = ScriptedClient([(server_error(), False)] * 3)
     result = run(client)

@@ -3,7 +3,9 @@
 Kinds: ``429`` (``429:S`` sets ``Retry-After: S``, default 0), any other status 400..599 such
 as ``500`` or ``503``, ``500-after-store`` (do the work, store it, then answer 500),
 ``timeout`` / ``timeout:S`` (hold the request S seconds, default 30, then answer normally;
-other requests are not blocked), ``drop`` (close the connection without an answer).
+other requests are not blocked), ``drop`` (close the connection without an answer). A status kind
+or ``500-after-store`` may end in ``/retry`` or ``/no-retry``: the answer then carries
+``x-should-retry: true`` or ``false``, the header with which the API tells clients whether to retry.
 """
 
 from __future__ import annotations
@@ -22,11 +24,21 @@ class Fault:
     spec: str
     status: int = 0
     seconds: float = 0.0
+    #: "true" or "false": the `x-should-retry` header of the answer; "" for none
+    should_retry: str = ""
 
 
 def parse_fault(text: str) -> Fault:
     """Parse a fault kind; ValueError when it is not one."""
     spec = text.strip().lower()
+    base, slash, modifier = spec.partition("/")
+    if slash:
+        if modifier not in _SHOULD_RETRY:
+            raise ValueError(f"unknown fault modifier {modifier!r} in {text!r}: use /retry or /no-retry")
+        fault = parse_fault(base)
+        if fault.kind not in ("status", "after-store"):
+            raise ValueError(f"{text!r}: /retry and /no-retry go with a status or 500-after-store")
+        return Fault(fault.kind, spec, fault.status, fault.seconds, _SHOULD_RETRY[modifier])
     name, _, arg = spec.partition(":")
     if name == "500-after-store" and not arg:
         return Fault("after-store", spec, status=500)
@@ -44,7 +56,11 @@ def parse_fault(text: str) -> Fault:
         return Fault("status", spec, status=int(name), seconds=seconds)
     raise ValueError(
         f"unknown fault kind {text!r}: use 429[:S], 500, 503, 4xx/5xx, 500-after-store, timeout[:S] or drop"
+        " (a status or 500-after-store may end in /retry or /no-retry)"
     )
+
+
+_SHOULD_RETRY = {"retry": "true", "no-retry": "false"}
 
 
 @dataclass

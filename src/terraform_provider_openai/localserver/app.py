@@ -503,21 +503,25 @@ def _streamed_create(method: str, path: str, body: Any) -> bool:
 
 
 def _fault_error(fault: Fault) -> APIError:
+    headers = {"x-should-retry": fault.should_retry} if fault.should_retry else {}
     if fault.status == 429:
         return APIError(
             429,
             "Rate limit reached (injected by the local server).",
             code="rate_limit_exceeded",
             type="requests",
-            headers={"retry-after": f"{fault.seconds:g}"},
+            headers={"retry-after": f"{fault.seconds:g}", **headers},
         )
     if fault.status >= 500:
         return APIError(
             fault.status,
             f"The server had an error while processing your request (injected {fault.spec} by the local server).",
             code="service_unavailable" if fault.status == 503 else "server_error",
+            headers=headers,
         )
-    return APIError(fault.status, f"Injected {fault.spec} by the local server.", code="injected_fault")
+    return APIError(
+        fault.status, f"Injected {fault.spec} by the local server.", code="injected_fault", headers=headers
+    )
 
 
 def _unknown_after(after: str | None) -> APIError:

@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-kind",
         default="500",
         metavar="KIND",
-        help="fault for --fail-next: 429[:S], 500, 503, 500-after-store, timeout[:S], drop",
+        help="fault for --fail-next: 429[:S], 500, 503, 500-after-store, timeout[:S], drop; a status or 500-after-store may end in /retry or /no-retry (x-should-retry)",
     )
     p.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug", "trace"]
