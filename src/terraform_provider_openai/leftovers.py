@@ -8,8 +8,11 @@ states that should track them (``terraform state pull > state.json``), names tho
 does. ``--delete`` deletes those whose marker a given state knows (copies of a tracked instance);
 ``--delete --all`` also those whose marker no given state knows (they may be another workspace's).
 
-The API is reached with ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``,
-``OPENAI_PROJECT_ID`` (or ``--base-url``); Azure OpenAI is not supported by this command yet.
+The API is reached as the provider reaches it, from the same environment variables:
+``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` (or ``--base-url``), ``OPENAI_ORG_ID``,
+``OPENAI_PROJECT_ID``; Azure OpenAI with ``AZURE_OPENAI_ENDPOINT`` (or ``--azure-endpoint``),
+``OPENAI_API_VERSION`` (or ``--api-version``) and ``OPENAI_API_KEY``, ``AZURE_OPENAI_API_KEY`` or
+``AZURE_OPENAI_AD_TOKEN``.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from terraform_provider_openai.marker import CREATE_MARKER_KEY, PRIVATE_MARKER, marker_of
+
+if TYPE_CHECKING:
+    from terraform_provider_openai.client import ClientSettings
 
 RESOURCE_TYPE = "openai_chat_completion"
 NO_STATE = "leftover (no state has its marker)"
@@ -55,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
         "to a workspace whose state you did not pass)",
     )
     p.add_argument("--base-url", help="API base URL (default: OPENAI_BASE_URL, then OpenAI's)")
+    p.add_argument(
+        "--azure-endpoint",
+        help="Azure OpenAI endpoint, https://<resource>.openai.azure.com (default: AZURE_OPENAI_ENDPOINT)",
+    )
+    p.add_argument("--api-version", help="Azure OpenAI API version (default: OPENAI_API_VERSION)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return p
 
@@ -81,6 +92,39 @@ def tracked_by(state: dict[str, Any]) -> tuple[set[str], set[str]]:
     return ids, markers
 
 
+def _env(*names: str) -> str | None:
+    return next((os.environ[n].strip() for n in names if (os.environ.get(n) or "").strip()), None)
+
+
+def _settings(args: argparse.Namespace) -> ClientSettings | str:
+    """How to reach the API (OpenAI, or Azure OpenAI), as the provider's block would without
+    arguments; a message when the options contradict each other."""
+    from terraform_provider_openai.client import ClientSettings
+
+    azure_endpoint = args.azure_endpoint or _env("AZURE_OPENAI_ENDPOINT")
+    if azure_endpoint and args.base_url:
+        return "give --base-url (OpenAI or a compatible server) or --azure-endpoint (Azure OpenAI), not both"
+    organization, project = _env("OPENAI_ORG_ID"), _env("OPENAI_PROJECT_ID")
+    if not azure_endpoint:
+        return ClientSettings(
+            api_key=_env("OPENAI_API_KEY"),
+            base_url=args.base_url or _env("OPENAI_BASE_URL"),
+            organization=organization,
+            project=project,
+        )
+    api_version = args.api_version or _env("OPENAI_API_VERSION")
+    if not api_version:
+        return "Azure OpenAI needs an API version: --api-version or OPENAI_API_VERSION"
+    return ClientSettings(
+        api_key=_env("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"),
+        organization=organization,
+        project=project,
+        azure_endpoint=azure_endpoint,
+        api_version=api_version,
+        azure_ad_token=_env("AZURE_OPENAI_AD_TOKEN"),
+    )
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.delete and not args.state:
@@ -101,17 +145,14 @@ def main(argv: list[str]) -> int:
         ids |= more_ids
         markers |= more_markers
 
-    from terraform_provider_openai.client import APIClient, ClientSettings
+    from terraform_provider_openai.client import APIClient
     from terraform_provider_openai.errors import ProviderError
 
-    client = APIClient(
-        ClientSettings(
-            api_key=(os.environ.get("OPENAI_API_KEY") or "").strip() or None,
-            base_url=args.base_url or os.environ.get("OPENAI_BASE_URL") or None,
-            organization=os.environ.get("OPENAI_ORG_ID") or None,
-            project=os.environ.get("OPENAI_PROJECT_ID") or None,
-        )
-    )
+    settings = _settings(args)
+    if isinstance(settings, str):
+        print(settings, file=sys.stderr)
+        return 2
+    client = APIClient(settings)
     try:
         completions, _ = client.list_chat_completions(order="asc")
     except ProviderError as exc:

@@ -298,6 +298,47 @@ def test_leftovers_names_and_deletes_marked_completions_no_state_tracks(ws, loca
     assert_exactly_once(ws, local, 2)
 
 
+def test_leftovers_reaches_azure_openai_from_the_providers_environment(local, tmp_path):
+    from openai import AzureOpenAI
+
+    api = AzureOpenAI(
+        azure_endpoint=local.azure_endpoint, api_version="2024-10-21", api_key="azure-key-1234", max_retries=0
+    )
+    orphan = api.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "orphan"}],
+        store=True,
+        metadata={CREATE_MARKER_KEY: "tfcm-azure"},
+    )
+    state = tmp_path / "empty.tfstate"
+    state.write_text(json.dumps({"version": 4, "resources": []}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_"))}
+    env |= {
+        "AZURE_OPENAI_ENDPOINT": local.azure_endpoint,
+        "OPENAI_API_VERSION": "2024-10-21",
+        "AZURE_OPENAI_API_KEY": "azure-key-1234",
+    }
+    command = [sys.executable, "-m", "terraform_provider_openai", "leftovers", "--state", str(state)]
+    local.clear_requests()
+    deleted = subprocess.run([*command, "--delete", "--all"], env=env, capture_output=True, text=True)
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stdout.splitlines() == [f"{orphan.id}  tfcm-azure  deleted"]
+    assert local.stored_ids() == []
+    paths = [(r["method"], r["path"]) for r in local.requests()]
+    assert paths[:2] == [
+        ("GET", "/openai/chat/completions"),
+        ("DELETE", f"/openai/chat/completions/{orphan.id}"),
+    ]
+
+    no_version = subprocess.run(
+        command, env={**env, "OPENAI_API_VERSION": ""}, capture_output=True, text=True
+    )
+    assert no_version.returncode == 2
+    assert "Azure OpenAI needs an API version: --api-version or OPENAI_API_VERSION" in no_version.stderr
+    both = subprocess.run([*command, "--base-url", local.base_url], env=env, capture_output=True, text=True)
+    assert both.returncode == 2 and "not both" in both.stderr
+
+
 def test_a_server_restart_mid_apply_loses_nothing_and_duplicates_nothing(ws, tmp_path):
     with LocalServer.start("--latency-ms", "1500", db=tmp_path / "store.sqlite") as server:
         ws.write(config(server, 3, max_retries=4))
