@@ -47,7 +47,9 @@ class APIError(ProviderError):
             lines.append(", ".join(facts))
         if self.request_id:
             lines.append(f"request id: {self.request_id}")
-        if self.status == 429:
+        if self.should_retry is False:
+            lines.append("The API asked not to retry this request (x-should-retry: false).")
+        elif self.status == 429:
             lines.append(
                 f"The request was still rate limited after {self.retries} retries. "
                 "Raise `max_retries` in the provider block (or wait and apply again)."

@@ -173,6 +173,8 @@ def test_x_should_retry_false_on_a_rate_limit_is_reported_at_once() -> None:
     result = run(client)
     assert result.answer is None and not result.uncertain
     assert len(client.bodies) == 1 and client.lookups == 0
+    assert result.error is not None and "asked not to retry this request" in result.error.detail()
+    assert "max_retries" not in result.error.detail()
 
 
 def test_x_should_retry_true_on_a_bad_request_sends_it_again() -> None:
