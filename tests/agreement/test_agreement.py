@@ -28,9 +28,19 @@ from terraform_provider_openai.request import build_request
 from terraform_provider_openai.validation import attribute_label, attribute_path
 from tests.agreement.cases import CASES, INVALID, VALID, Case
 from tests.support.localserver import LocalServer
-from tests.support.terraform import REPO, TerraformHome, Workspace, hcl, provider_block, required_providers
+from tests.support.terraform import (
+    REPO,
+    TerraformHome,
+    Workspace,
+    hcl,
+    provider_block,
+    required_providers,
+    too_old,
+)
 
 MODULE = REPO / "modules" / "chat_completion"
+#: The module's oldest Terraform, and why (`requires_terraform`); the provider and server legs run on any.
+MODULE_NEEDS = ("1.5", "the module, one of the three validators: its check block")
 _BY_NAME = {c.name: c for c in CASES}
 
 
@@ -69,7 +79,11 @@ class Verdicts:
     unattributed: list[str] = field(default_factory=list)
     requests_at_plan: int = 0
 
-    def disagreements(self, case: Case) -> list[str]:
+    #: whether the module was planned (it needs Terraform 1.5+)
+    module_ran: bool = False
+
+    def disagreements(self, case: Case, *, module: bool = True) -> list[str]:
+        """What the validators say differently from the case; the module's verdict too with `module`."""
         found = []
         want = {case.attribute} if case.attribute else set()
         if self.provider.get(case.name, set()) != want:
@@ -78,7 +92,8 @@ class Verdicts:
             )
         if case.wire and self.server.get(case.name) != case.attribute:
             found.append(f"server names {self.server.get(case.name)!r}, expected {case.attribute!r}")
-        if case.module:
+        if module and case.module:
+            assert self.module_ran, "the module was not planned"
             want_module = {case.variable} if case.variable else set()
             got = self.module.get(case.name, set())
             if got != want_module:
@@ -107,8 +122,35 @@ def _summary_label(diag: dict[str, Any]) -> str:
     return summary.removeprefix("Invalid ") if summary.startswith("Invalid ") else summary
 
 
-def _run_provider(ws: Workspace, base: str, verdicts: Verdicts) -> None:
-    blocks = [f'resource "openai_chat_completion" "{c.name}" {{\n{_arguments(c.config)}}}\n' for c in CASES]
+def _spelled_out(value: Any, type_: Any, depth: int = 0) -> Any:
+    """`value` as a Terraform 1.0 user writes it: on 1.0 the provider declares its nested attributes
+    as object-typed attributes, whose objects inside objects (`tools[].function`,
+    `messages[].tool_calls[]`, `response_format.json_schema`) have no optional fields, so every
+    field is written out, `null` where the case leaves it out (framework/schema.py, `_legacy_pb`)."""
+    from tf.types import List
+
+    from terraform_provider_openai.framework.types import Object
+
+    if isinstance(type_, Object) and isinstance(value, dict):
+        written = {
+            k: _spelled_out(v, type_.attributes[k], depth + 1) if k in type_.attributes else v
+            for k, v in value.items()
+        }
+        return {**dict.fromkeys(type_.attributes), **written} if depth > 0 else written
+    if isinstance(type_, List) and isinstance(value, list):
+        return [_spelled_out(v, type_.element_type, depth) for v in value]
+    return value
+
+
+def _run_provider(ws: Workspace, base: str, verdicts: Verdicts, *, legacy: bool = False) -> None:
+    types = _root_type().attributes
+
+    def config(case: Case) -> dict[str, Any]:
+        if not legacy:
+            return case.config
+        return {k: _spelled_out(v, types[k]) if k in types else v for k, v in case.config.items()}
+
+    blocks = [f'resource "openai_chat_completion" "{c.name}" {{\n{_arguments(config(c))}}}\n' for c in CASES]
     ws.write(base + "\n".join(blocks))
     ws.init()
     for diag in _diagnostics(ws):
@@ -193,8 +235,12 @@ def verdicts(
     found = Verdicts()
     base = required_providers() + provider_block(server.base_url)
     root: Path = tmp_path_factory.mktemp("agreement")
-    _run_provider(tf_home.workspace(root / "provider"), base, found)
-    _run_module(tf_home.workspace(root / "module"), base, found)
+    # Terraform 1.0.x gets the legacy schema shape (the provider tells them by their panicwrap env)
+    legacy = tf_home.version < (1, 1, 0)
+    _run_provider(tf_home.workspace(root / "provider"), base, found, legacy=legacy)
+    if too_old(tf_home.version, *MODULE_NEEDS) is None:
+        _run_module(tf_home.workspace(root / "module"), base, found)
+        found.module_ran = True
     found.requests_at_plan = len(server.requests())
     _run_server(server, found)
     return found
@@ -257,15 +303,20 @@ def test_every_rule_has_a_case() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-@pytest.mark.requires_terraform("1.5", "the module, one of the three validators: its check block")
-def test_case_gets_the_same_verdict_everywhere(verdicts: Verdicts, case: Case) -> None:
+def test_case_gets_the_same_verdict_from_the_provider_and_the_server(verdicts: Verdicts, case: Case) -> None:
+    assert verdicts.disagreements(case, module=False) == [], case
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.module], ids=[c.name for c in CASES if c.module])
+@pytest.mark.requires_terraform(*MODULE_NEEDS)
+def test_case_gets_the_same_verdict_from_the_module(verdicts: Verdicts, case: Case) -> None:
     assert verdicts.disagreements(case) == [], case
 
 
-@pytest.mark.requires_terraform("1.5", "the module, one of the three validators: its check block")
 def test_no_disagreement_no_stray_diagnostic_and_no_request_at_plan(verdicts: Verdicts) -> None:
-    disagreements = {c.name: d for c in CASES if (d := verdicts.disagreements(c))}
-    print(f"\n{len(CASES)} cases, {len(disagreements)} disagreements")
+    """All cases at once (the module's verdicts too where Terraform can plan it)."""
+    disagreements = {c.name: d for c in CASES if (d := verdicts.disagreements(c, module=verdicts.module_ran))}
+    print(f"\n{len(CASES)} cases, {len(disagreements)} disagreements, module planned: {verdicts.module_ran}")
     assert disagreements == {}
     assert verdicts.unattributed == []
     assert verdicts.requests_at_plan == 0
