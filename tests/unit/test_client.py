@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -471,3 +473,20 @@ def test_with_logging_off_the_sdk_gets_its_own_http_client() -> None:
         assert type(client._client()._client).__name__ != "LoggedHttpClient"
     finally:
         root.setLevel(saved)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_sdks_import_leaves_the_collector_as_it_found_it(collecting: bool) -> None:
+    """The SDK is imported with the cyclic collector off (its ~1000 models), then frozen out of its
+    sight; a collector that was on is on again, one that was off stays off."""
+    code = f"""
+import gc, sys
+from terraform_provider_openai.client import APIClient, ClientSettings
+{"" if collecting else "gc.disable()"}
+assert "openai" not in sys.modules
+APIClient(ClientSettings(api_key="sk-test", base_url="http://127.0.0.1:9/v1")).ensure_ready()
+assert "openai" in sys.modules
+print(gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(collecting), "True"]

@@ -324,12 +324,38 @@ def test_shutdown_writes_out_the_last_log_lines_and_removes_the_sockets(tmp_path
     assert not socket_dir.exists()
 
 
+def load(deferred: runner.DeferredServicer) -> None:
+    """Run the body of the thread that start() runs after the handshake; the heap it freezes is
+    the test process's, so it is thawed again."""
+    import gc
+
+    try:
+        deferred._load()
+    finally:
+        gc.unfreeze()
+
+
 def test_the_resources_load_on_the_loading_thread_not_on_the_first_call() -> None:
     deferred = runner.DeferredServicer(OpenAIProvider)
-    deferred._load()  # the body of the thread that start() runs after the handshake
+    load(deferred)
     servicer = deferred._servicer.result(timeout=0)
     assert {"_resources", "_data_sources", "_ephemeral_resources"} <= set(vars(servicer))
     assert TYPE in servicer._resources
+
+
+def test_the_collector_is_back_on_once_the_provider_has_loaded() -> None:
+    """main turns the cyclic collector off while the plugin starts; loading turns it on again,
+    with the start-up's objects frozen out of its sight."""
+    import gc
+
+    gc.disable()
+    try:
+        runner.DeferredServicer(OpenAIProvider)._load()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_resources_that_fail_to_load_are_reported_by_the_call_that_needs_them(
@@ -341,7 +367,7 @@ def test_resources_that_fail_to_load_are_reported_by_the_call_that_needs_them(
 
     deferred = runner.DeferredServicer(Broken)
     with caplog.at_level("ERROR"):
-        deferred._load()
+        load(deferred)
     assert "the provider's resources failed to load: ImportError" in caplog.text
     # the provider's own calls still work; the resource's call names the error
     response = deferred.ValidateProviderConfig(

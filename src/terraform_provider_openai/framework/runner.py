@@ -24,6 +24,7 @@ Differences from ``tf.runner.run_provider``:
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import logging
 import os
@@ -244,6 +245,15 @@ def mtls_context(key_pem: bytes, cert_pem: bytes, client_cert_pem: bytes) -> Any
 # ---- the server --------------------------------------------------------------------------------
 
 
+def settle_heap() -> None:
+    """After a burst of imports: move the objects alive now (modules, classes, schemas: they live
+    as long as the process) out of the cyclic collector's sight, and turn it on if it was off.
+    `main` turns it off while the plugin starts; later collections then scan only what the calls
+    make."""
+    gc.freeze()
+    gc.enable()
+
+
 class Lifecycle:
     """When the server must end: go-plugin's controller Shutdown, never StopProvider."""
 
@@ -293,6 +303,8 @@ class DeferredServicer:
             servicer.preload()
         except Exception as exc:  # noqa: BLE001 - logged; the calls report it
             log.error("the provider's resources failed to load: %s: %s", type(exc).__name__, exc)
+        finally:
+            settle_heap()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -448,7 +460,9 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
             sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
             sys.stdout.flush()
             if deferred is not None:
-                deferred.start()
+                deferred.start()  # it settles the heap once the provider has loaded
+            else:
+                settle_heap()
             _serve_until_shutdown(lifecycle, parent)
         finally:
             server.stop(grace=SHUTDOWN_GRACE_S).wait()
