@@ -335,6 +335,30 @@ def load(deferred: runner.DeferredServicer) -> None:
         gc.unfreeze()
 
 
+def test_socket_directories_are_private_new_and_removed_with_their_sockets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with runner.private_directory() as first, runner.private_directory() as second:
+        assert first != second
+        for path in (first, second):
+            assert Path(path).parent == tmp_path
+            assert Path(path).stat().st_mode & 0o777 == 0o700
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(f"{first}/plugin.sock")
+        listener.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_tmpdir_falls_back_to_the_usual_places(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "gone"))
+    monkeypatch.setenv("TEMP", str(tmp_path))
+    with runner.private_directory() as path:
+        assert Path(path).parent == tmp_path
+
+
 def test_the_resources_load_on_the_loading_thread_not_on_the_first_call() -> None:
     deferred = runner.DeferredServicer(OpenAIProvider)
     load(deferred)
