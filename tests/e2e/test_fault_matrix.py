@@ -105,26 +105,21 @@ def slow() -> Any:
         yield server
 
 
-def test_a_500_after_the_api_stored_the_completion_is_adopted_not_created_again(ws, local):
-    ws.write(config(local, 3))
+@pytest.mark.parametrize(
+    ("fault", "count"),
+    [("500-after-store", 3), ("500-after-store/no-retry", 1)],
+    ids=["500", "500-that-says-do-not-retry"],
+)
+def test_a_500_after_the_api_stored_the_completion_is_adopted_not_created_again(ws, local, fault, count):
+    ws.write(config(local, count))
     ws.init()
-    local.inject_fault("500-after-store", count=1, path_prefix="/v1/chat/completions")
+    local.inject_fault(fault, count=1, path_prefix="/v1/chat/completions")
     result = ws.apply()
     assert "Warning: Stored Chat Completion Adopted" in result.output
-    assert len(creates(local)) == 3  # no create was sent twice
-    assert_exactly_once(ws, local, 3)
+    assert len(creates(local)) == count  # no create was sent twice
+    assert_exactly_once(ws, local, count)
     code, plan = ws.plan_exit_code()
     assert code == 0, plan
-
-
-def test_a_500_after_store_that_says_do_not_retry_is_adopted_with_a_single_create(ws, local):
-    ws.write(config(local, 1))
-    ws.init()
-    local.inject_fault("500-after-store/no-retry", count=1, path_prefix="/v1/chat/completions")
-    result = ws.apply()
-    assert "Warning: Stored Chat Completion Adopted" in result.output
-    assert len(creates(local)) == 1
-    assert_exactly_once(ws, local, 1)
 
 
 def test_a_500_that_says_do_not_retry_is_never_sent_again(ws, local):
