@@ -14,7 +14,6 @@ logging off the SDK gets its usual HTTP client and no call does any logging work
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 import threading
@@ -243,14 +242,10 @@ class APIClient:
         if "openai" not in sys.modules:
             # ~1000 pydantic models, on the way of the first create: without the cyclic collector
             # scanning them as they are made (~12% of the import), then out of its sight
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
+            from terraform_provider_openai.framework import heap
+
+            with heap.collector_off():
                 import openai  # noqa: F401
-            finally:
-                gc.freeze()
-                if collecting:
-                    gc.enable()
         import openai
 
         common: dict[str, Any] = {"default_headers": dict(s.default_headers) or None}

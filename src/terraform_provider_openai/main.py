@@ -39,7 +39,7 @@ This program is a Terraform plugin: Terraform starts it. Commands for people:
 """
 
 
-_PEOPLE_COMMANDS = ("serve", "install", "version", "--version", "-h", "--help", "help")
+_PEOPLE_COMMANDS = ("serve", "install", "leftovers", "version", "--version", "-h", "--help", "help")
 #: Commands the self-contained package leaves out (the local server; the launcher for a pip install).
 _NOT_PACKAGED = ("serve", "install")
 
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         # The start-up's imports make objects that live as long as the process, and the cyclic
         # collector kept scanning them (~8% of the time to the handshake). It is off until the
-        # provider has loaded; then the runner freezes those objects and turns it back on.
+        # provider has loaded; then those objects are frozen and it is back on (framework/heap.py).
         gc.disable()
     command = args[0] if args else ""
     if _frozen():
@@ -114,19 +114,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from terraform_provider_openai.framework.runner import run_provider
 
+    parent = os.getppid()
     code = run_provider(_provider, args)
-    if _plugin_mode(args):
+    if _plugin_mode(args) and os.getppid() == parent:
         _exit_now(code)
+    # Terraform is gone (killed outright): the interpreter's teardown waits for calls still running,
+    # such as a stored create deleting the extra copies it found at the API
     return code
 
 
 def _exit_now(code: int) -> None:
     """End the plugin without the interpreter's teardown (~30 ms of module and thread clean-up, paid
-    by every one of the three to five provider processes of a Terraform command). By now the gRPC
-    server has stopped and Terraform only waits for the process to end: it sends Shutdown after
-    its last call has answered. A call still running here can only be one whose Terraform is gone
-    (killed outright): its answer has nowhere to go, and the teardown would only have waited for
-    it. Buffered log lines go out first."""
+    by every one of the three to five provider processes of a Terraform command). Only once
+    Terraform has sent Shutdown, which it does after its last call has answered: the gRPC server
+    has stopped and Terraform waits only for the process to end. Buffered log lines go out first."""
     import contextlib
     import logging
 

@@ -312,16 +312,29 @@ def test_controller_shutdown_ends_the_plugin_with_status_0(plugin: PluginProcess
     assert plugin.shutdown() == 0
 
 
-def test_shutdown_writes_out_the_last_log_lines_and_removes_the_sockets(tmp_path: Path) -> None:
-    """The plugin ends without the interpreter's teardown (main._exit_now): what it logged up to the
-    end still reaches Terraform's log, and its private socket directories are gone."""
-    with PluginProcess.start(tmp_path, TF_LOG="DEBUG") as proc:
+def teardown_marker(root: Path) -> dict[str, str]:
+    """Environment for a plugin whose interpreter teardown (atexit) leaves a file behind."""
+    site = root / "site"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        "import atexit, os\natexit.register(lambda: open(os.environ['TEARDOWN_MARK'], 'w').close())\n"
+    )
+    return {"PYTHONPATH": str(site), "TEARDOWN_MARK": str(root / "teardown-ran")}
+
+
+def test_shutdown_ends_the_plugin_at_once_with_its_last_log_lines_out_and_no_sockets_left(
+    tmp_path: Path,
+) -> None:
+    """After Shutdown the plugin skips the interpreter's teardown (main._exit_now), yet what it
+    logged up to the end still reaches Terraform's log and its private socket directories are gone."""
+    with PluginProcess.start(tmp_path, TF_LOG="DEBUG", **teardown_marker(tmp_path)) as proc:
         socket_dir = Path(proc.socket).parent
         assert socket_dir.is_dir()
         assert proc.shutdown() == 0
     log_lines = (tmp_path / "plugin.stderr").read_text().splitlines()
     assert any("go-plugin controller: Shutdown" in line for line in log_lines), log_lines
     assert not socket_dir.exists()
+    assert not (tmp_path / "teardown-ran").exists()
 
 
 def load(deferred: runner.DeferredServicer) -> None:
@@ -380,6 +393,30 @@ def test_the_collector_is_back_on_once_the_provider_has_loaded() -> None:
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+def test_the_collector_is_back_on_when_the_provider_fails_to_load() -> None:
+    import gc
+
+    def broken() -> OpenAIProvider:
+        raise ImportError("no module named 'imaginary'")
+
+    gc.disable()
+    try:
+        load(runner.DeferredServicer(broken))
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_relative_tmpdir_still_gives_an_absolute_socket_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TMPDIR", "relative")
+    (tmp_path / "relative").mkdir()
+    with runner.private_directory() as path:
+        assert Path(path).is_absolute() and Path(path).parent == tmp_path / "relative"
 
 
 def test_resources_that_fail_to_load_are_reported_by_the_call_that_needs_them(
@@ -470,7 +507,7 @@ def test_the_plugin_ends_when_terraform_is_killed_outright(tmp_path: Path) -> No
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env=plugin_env(tmp_path, make_certificate().cert_pem),
+        env=plugin_env(tmp_path, make_certificate().cert_pem, teardown_marker(tmp_path)),
     )
     try:
         pid = int(read_line(terraform.stdout, 60) or "0")
@@ -485,6 +522,8 @@ def test_the_plugin_ends_when_terraform_is_killed_outright(tmp_path: Path) -> No
             assert readable, "the plugin outlived its parent"
         finally:
             os.close(pidfd)
+        # no Shutdown came: the interpreter's teardown ran, which waits for calls still running
+        assert (tmp_path / "teardown-ran").exists()
     finally:
         if terraform.poll() is None:
             terraform.kill()

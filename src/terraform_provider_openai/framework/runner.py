@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import gc
 import logging
 import os
 import socket
@@ -36,6 +35,7 @@ from concurrent import futures
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from terraform_provider_openai.framework import heap
 from terraform_provider_openai.framework.tlsrelay import TlsFront
 
 log = logging.getLogger(__name__)
@@ -247,19 +247,22 @@ def mtls_context(key_pem: bytes, cert_pem: bytes, client_cert_pem: bytes) -> Any
 def _temporary_roots() -> list[str]:
     """Where `tempfile` would look, in its order (TMPDIR, TEMP, TMP, then the usual places)."""
     named = [os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")]
-    return [d for d in (*named, "/tmp", "/var/tmp", "/usr/tmp") if d]
+    # absolute, as tempfile makes them: the socket address Terraform is given must not depend on
+    # its working directory, and gRPC refuses relative unix: paths
+    return [os.path.abspath(d) for d in (*named, "/tmp", "/var/tmp", "/usr/tmp") if d]
 
 
 @contextlib.contextmanager
 def private_directory() -> Iterator[str]:
     """A new directory that only this user can enter (made with mode 0700 under a random name that
-    must not exist yet, as `tempfile.mkdtemp` does), removed with the sockets in it afterwards.
+    must not exist yet, as `tempfile.mkdtemp` does; 8 random hex digits, as short as tempfile's, since a
+    socket path may not exceed 104-108 bytes), removed with the sockets in it afterwards.
     Not `tempfile` itself: with `shutil`, `random`, `bz2` and `lzma` it is ~4 ms of imports before
     the handshake, paid by every provider process."""
     path = None
     for root in _temporary_roots():
         for _ in range(100):
-            candidate = os.path.join(root, "tfpo-" + os.urandom(8).hex())
+            candidate = os.path.join(root, "tfpo-" + os.urandom(4).hex())
             try:
                 os.mkdir(candidate, 0o700)
             except FileExistsError:
@@ -281,15 +284,6 @@ def private_directory() -> Iterator[str]:
                     os.unlink(entry.path)
         with contextlib.suppress(OSError):
             os.rmdir(path)
-
-
-def settle_heap() -> None:
-    """After a burst of imports: move the objects alive now (modules, classes, schemas: they live
-    as long as the process) out of the cyclic collector's sight, and turn it on if it was off.
-    `main` turns it off while the plugin starts; later collections then scan only what the calls
-    make."""
-    gc.freeze()
-    gc.enable()
 
 
 class Lifecycle:
@@ -326,6 +320,12 @@ class DeferredServicer:
 
     def _load(self) -> None:
         try:
+            self._load_servicer()
+        finally:
+            heap.loaded()  # the start-up is over, loaded or not: the collector goes back on
+
+    def _load_servicer(self) -> None:
+        try:
             from terraform_provider_openai.framework.servicer import ProviderServicer
 
             servicer = ProviderServicer(self._make_provider())
@@ -341,8 +341,6 @@ class DeferredServicer:
             servicer.preload()
         except Exception as exc:  # noqa: BLE001 - logged; the calls report it
             log.error("the provider's resources failed to load: %s: %s", type(exc).__name__, exc)
-        finally:
-            settle_heap()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -497,9 +495,9 @@ def run_provider(provider: Any, argv: list[str] | None = None) -> int:
             sys.stdout.write(f"1|6|unix|{sock}|grpc|{cert}\n")
             sys.stdout.flush()
             if deferred is not None:
-                deferred.start()  # it settles the heap once the provider has loaded
+                deferred.start()  # it tells `heap` once the provider has loaded
             else:
-                settle_heap()
+                heap.loaded()
             _serve_until_shutdown(lifecycle, parent)
         finally:
             server.stop(grace=SHUTDOWN_GRACE_S).wait()
