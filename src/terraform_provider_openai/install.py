@@ -99,7 +99,8 @@ def compile_bytecode(python: str | None = None) -> None:
     """Write the package's ``.pyc`` files for the Python that runs the provider (best effort: up to
     date ones are skipped, an unwritable directory leaves the provider working, only slower to
     start)."""
-    if python is None or os.path.realpath(python) == os.path.realpath(sys.executable):
+    # not realpath: a virtualenv's python is a link to its base interpreter, whose packages differ
+    if python is None or os.path.abspath(python) == os.path.abspath(sys.executable):
         compileall.compile_dir(str(Path(__file__).parent), quiet=2)
         return
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):

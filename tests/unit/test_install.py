@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from terraform_provider_openai import PROVIDER_ADDRESS, __version__
 from terraform_provider_openai.install import LAUNCHER, PLATFORMS, POINTER_NAME, install, main
 
@@ -55,11 +57,16 @@ def test_main_prints_usage_for_a_custom_dir(tmp_path: Path, capsys) -> None:
     assert "filesystem_mirror" in out  # not an implied mirror: the CLI config is explained
 
 
-def test_install_compiles_the_provider_so_that_its_starts_compile_nothing(tmp_path: Path) -> None:
+def test_install_compiles_the_provider_so_that_its_starts_compile_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Terraform starts the provider several times per command; where PYTHONDONTWRITEBYTECODE is set
     (Python reads .pyc files but never writes them), only install's compilation spares each start
-    from compiling the provider's modules again."""
-    install(tmp_path, python=sys.executable)
+    from compiling the provider's modules again. The bytecode goes to an empty cache of this test's
+    own (`pycache_prefix`), so .pyc files already in the checkout cannot make it pass."""
+    cache = tmp_path / "pycache"
+    monkeypatch.setattr(sys, "pycache_prefix", str(cache))
+    install(tmp_path / "plugins", python=sys.executable)
     modules = (
         "terraform_provider_openai.main",
         "terraform_provider_openai.framework.runner",
@@ -73,7 +80,7 @@ def test_install_compiles_the_provider_so_that_its_starts_compile_nothing(tmp_pa
         [sys.executable, "-v", "-c", "import " + ", ".join(modules)],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(cache)},
         check=True,
     )
     package = str(Path(__import__("terraform_provider_openai").__file__).parent)
