@@ -12,8 +12,8 @@ makes a duplicate nothing tracks, so :func:`create_stored` does the retries itse
   followed by a lookup of the marker: what the API has is adopted (extra copies deleted), and
   only when nothing is there is the request sent again, with the same marker;
 * the API's ``x-should-retry`` header, as the SDK reads it, decides whether the request is sent
-  again (``true``: also after another 4xx; ``false``: never, though an open outcome is still
-  looked up once);
+  again (``true``: also after another 4xx; ``false``: never), and so does a ``Retry-After`` longer
+  than :data:`MAX_RETRY_AFTER_S` (never); an open outcome is still looked up once;
 * when retries run out, or Terraform asks the provider to stop and the grace period ends, the
   outcome is *uncertain*: the caller keeps the instance as a partial state carrying the marker.
 
@@ -35,8 +35,12 @@ from terraform_provider_openai.marker import CREATE_MARKER_KEY
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion
 
-#: Longest `Retry-After` honoured, in seconds (longer: the error is reported).
-MAX_RETRY_AFTER_S = 60.0
+#: Longest `Retry-After` honoured, in seconds, as the SDK honours it (its MAX_RETRY_AFTER_DELAY).
+#: Longer: the SDK would retry after its own backoff; a create that may be stored is not sent again
+#: against the API's wish, and the error is reported.
+MAX_RETRY_AFTER_S = 120.0
+#: Longest wait before the last look for what an uncertain attempt may have stored.
+LAST_LOOK_WAIT_S = 1.0
 
 
 class StopRequested(ProviderError):
@@ -145,13 +149,17 @@ def create_stored(client: APIClient, stop: StopController, body: dict[str, Any],
         if isinstance(error, APIError):
             error.retries = attempt - 1
         resend = _retryable(error)
+        delay = backoff(attempt, error.retry_after if isinstance(error, APIError) else None)
+        if delay is None:  # the API asks for a longer wait than is honoured: report it
+            resend = False
         if not resend and not result.uncertain:
             break
-        delay = backoff(attempt, error.retry_after if isinstance(error, APIError) else None)
         last = attempt == attempts or not resend
-        if delay is None or (last and not result.uncertain):
+        if last and not result.uncertain:
             break
-        if not stop.sleep(min(delay, 1.0) if last else delay):
+        # before a last look at an open outcome, a short wait for the API to list what it stored
+        wait = LAST_LOOK_WAIT_S if delay is None else min(delay, LAST_LOOK_WAIT_S) if last else delay
+        if not stop.sleep(wait):
             break
         if result.uncertain:
             found = _lookup(client, stop, marker)

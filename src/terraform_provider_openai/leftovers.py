@@ -103,7 +103,10 @@ def _settings(args: argparse.Namespace) -> ClientSettings | str:
 
     azure_endpoint = args.azure_endpoint or _env("AZURE_OPENAI_ENDPOINT")
     if azure_endpoint and args.base_url:
-        return "give --base-url (OpenAI or a compatible server) or --azure-endpoint (Azure OpenAI), not both"
+        azure = (
+            "--azure-endpoint" if args.azure_endpoint else "AZURE_OPENAI_ENDPOINT (set in the environment)"
+        )
+        return f"--base-url (OpenAI or a compatible server) and {azure} (Azure OpenAI) both say where the API is: give one"
     organization, project = _env("OPENAI_ORG_ID"), _env("OPENAI_PROJECT_ID")
     if not azure_endpoint:
         return ClientSettings(

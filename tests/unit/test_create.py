@@ -71,6 +71,7 @@ class ScriptedClient:
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(create, "backoff", lambda attempt, retry_after: 0.0)
+    monkeypatch.setattr(create, "LAST_LOOK_WAIT_S", 0.0)
 
 
 def stop() -> StopController:
@@ -165,6 +166,26 @@ def test_x_should_retry_false_after_a_500_still_adopts_what_the_api_stored() -> 
     result = run(client)
     assert result.adopted and result.answer is not None and result.answer.id == "chatcmpl-1"
     assert len(client.bodies) == 1
+
+
+def test_a_retry_after_too_long_to_wait_still_looks_for_an_open_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(create, "backoff", lambda attempt, retry_after: None)  # e.g. Retry-After: 3600
+    client = ScriptedClient([(APIError(status=503, message="Busy", retry_after=3600), True)])
+    result = run(client)
+    assert result.adopted and result.answer is not None and result.answer.id == "chatcmpl-1"
+    assert len(client.bodies) == 1 and client.lookups == 1
+
+
+def test_a_retry_after_too_long_to_wait_is_reported_when_nothing_was_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(create, "backoff", lambda attempt, retry_after: None)
+    client = ScriptedClient([(APIError(status=429, message="Rate limit", retry_after=3600), False)])
+    result = run(client)
+    assert result.answer is None and not result.uncertain
+    assert len(client.bodies) == 1 and client.lookups == 0
 
 
 def test_x_should_retry_false_on_a_rate_limit_is_reported_at_once() -> None:
