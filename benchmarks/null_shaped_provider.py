@@ -24,15 +24,13 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import Any
 
 from tf.schema import Attribute, Schema
 from tf.utils import Diagnostics
 
 from terraform_provider_openai.framework.resource import (
     Context,
-    DataSourceBase,
-    EphemeralResourceBase,
+    ProviderDefaults,
     ResourceBase,
     State,
 )
@@ -63,7 +61,7 @@ class NullShapedResource(ResourceBase):
         return {**planned, "id": str(secrets.randbits(63))}
 
 
-class NullShapedProvider:
+class NullShapedProvider(ProviderDefaults):
     """`framework.resource.ProviderBase` with one resource and an empty configuration."""
 
     _schema = Schema(attributes=[])
@@ -85,24 +83,6 @@ class NullShapedProvider:
 
     def get_resources(self) -> list[type[ResourceBase]]:
         return [NullShapedResource]
-
-    def get_data_sources(self) -> list[type[DataSourceBase]]:
-        return []
-
-    def get_ephemeral_resources(self) -> list[type[EphemeralResourceBase]]:
-        return []
-
-    def get_functions(self) -> list[Any]:
-        return []
-
-    def new_resource(self, klass: type[ResourceBase]) -> ResourceBase:
-        return klass(self)
-
-    def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase:
-        return klass(self)
-
-    def new_ephemeral_resource(self, klass: type[EphemeralResourceBase]) -> EphemeralResourceBase:
-        return klass(self)
 
 
 # As install.py's launcher, without the pointer file: a benchmark's mirror lives one run, so the

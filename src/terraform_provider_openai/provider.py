@@ -12,7 +12,12 @@ from tf.schema import Schema
 from tf.utils import Diagnostics
 
 from terraform_provider_openai import PROVIDER_ADDRESS, masking
-from terraform_provider_openai.framework.resource import DataSourceBase, EphemeralResourceBase, ResourceBase
+from terraform_provider_openai.framework.resource import (
+    DataSourceBase,
+    EphemeralResourceBase,
+    ProviderDefaults,
+    ResourceBase,
+)
 from terraform_provider_openai.framework.schema import attribute
 from terraform_provider_openai.framework.types import Map, Number, String, Unknown
 
@@ -147,7 +152,7 @@ def _secret(diags: Diagnostics, config: dict[str, Any], name: str, envs: tuple[s
     return trimmed
 
 
-class OpenAIProvider:
+class OpenAIProvider(ProviderDefaults):
     """Implements `framework.resource.ProviderBase` (`tf.iface.Provider` with our resource classes)."""
 
     def __init__(self) -> None:
@@ -176,18 +181,6 @@ class OpenAIProvider:
         from terraform_provider_openai.ephemeral_resources import EPHEMERAL_RESOURCES
 
         return list(EPHEMERAL_RESOURCES)
-
-    def get_functions(self) -> list[Any]:
-        return []
-
-    def new_resource(self, klass: type[ResourceBase]) -> ResourceBase:
-        return klass(self)
-
-    def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase:
-        return klass(self)
-
-    def new_ephemeral_resource(self, klass: type[EphemeralResourceBase]) -> EphemeralResourceBase:
-        return klass(self)
 
     # ---- configuration -----------------------------------------------------------------------
     def validate_config(self, diags: Diagnostics, config: dict[str, Any]) -> None:

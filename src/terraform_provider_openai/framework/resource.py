@@ -136,3 +136,27 @@ class ProviderBase(Protocol):
     def get_ephemeral_resources(self) -> list[type[EphemeralResourceBase]]: ...
 
     def new_ephemeral_resource(self, klass: type[EphemeralResourceBase]) -> EphemeralResourceBase: ...
+
+
+class ProviderDefaults:
+    """What every provider of this framework does alike: classes are made with the provider, and a
+    provider without data sources, ephemeral resources or functions says so. A provider subclasses
+    it and overrides what it has (`ProviderBase` says what the servicer needs)."""
+
+    def get_data_sources(self) -> list[type[DataSourceBase]]:
+        return []
+
+    def get_ephemeral_resources(self) -> list[type[EphemeralResourceBase]]:
+        return []
+
+    def get_functions(self) -> list[Any]:
+        return []
+
+    def new_resource(self, klass: type[ResourceBase]) -> ResourceBase:
+        return klass(self)
+
+    def new_data_source(self, klass: type[DataSourceBase]) -> DataSourceBase:
+        return klass(self)
+
+    def new_ephemeral_resource(self, klass: type[EphemeralResourceBase]) -> EphemeralResourceBase:
+        return klass(self)
